@@ -1,0 +1,53 @@
+import type { OAuthContext } from '../context.js';
+import { AccessDenied, type OAuthError } from '../errors.js';
+import type { User } from '../model.js';
+import { isOob, withQuery } from '../redirect-uri.js';
+import { sameScopes } from '../scopes.js';
+import { randomSecret, secretHash } from '../secrets.js';
+import type { AuthorizationRequest } from './request.js';
+
+/** Where the browser goes next: back to the client, or to Monban's own out-of-band code page. */
+export type Redirect = { location: string };
+
+export function errorRedirect(redirectUri: string, error: OAuthError, state: string | undefined): Redirect {
+  return { location: withQuery(redirectUri, { error: error.error, error_description: error.description, state }) };
+}
+
+/**
+ * Issues an authorization code (RFC 6749 §4.1.2): 43 characters from the CSPRNG, single use, bound to the client,
+ * the user, the redirect URI and the scopes, living MONBAN_CODE_TTL seconds. Only its hash is stored.
+ */
+export async function approve(
+  ctx: OAuthContext,
+  request: AuthorizationRequest,
+  user: User,
+  scopes: string[],
+): Promise<Redirect> {
+  const code = randomSecret();
+  await ctx.stores.codes.create({
+    codeHash: secretHash(code),
+    applicationId: request.application.id,
+    userId: user.id,
+    redirectUri: request.redirectUri,
+    scopes,
+    expiresIn: ctx.codeTtl,
+    at: ctx.now(),
+  });
+  if (isOob(request.redirectUri)) return { location: `${ctx.publicUrl}/oauth/authorize/${code}` };
+  return { location: withQuery(request.redirectUri, { code, state: request.state }) };
+}
+
+/** The user said no (RFC 6749 §4.1.2.1 access_denied); an out-of-band client has nowhere to hear it. */
+export function deny(request: AuthorizationRequest): Redirect | AccessDenied {
+  const error = new AccessDenied();
+  return isOob(request.redirectUri) ? error : errorRedirect(request.redirectUri, error, request.state);
+}
+
+/**
+ * Shikimori skips the consent page when the user already holds a non-revoked token (expired ones count) for this
+ * application with exactly these scopes (ref §4.1, Doorkeeper's `matching_token_for`).
+ */
+export async function hasPriorConsent(ctx: OAuthContext, request: AuthorizationRequest, user: User): Promise<boolean> {
+  const granted = await ctx.stores.tokens.grantedScopes(request.application.id, user.id);
+  return granted.some((scopes) => sameScopes(scopes, request.scopes));
+}

@@ -1,0 +1,15 @@
+import type { Stores } from '../storage/stores.js';
+
+/** What the protocol core needs from its surroundings. */
+export interface OAuthContext {
+  stores: Stores;
+  /** Seconds an access token lives (MONBAN_ACCESS_TOKEN_TTL). */
+  accessTokenTtl: number;
+  /** Seconds an authorization code lives (MONBAN_CODE_TTL). */
+  codeTtl: number;
+  /** Monban's base URL, for out-of-band code pages. */
+  publicUrl: string;
+  now(): number;
+  /** Where unexpected errors go before they are answered as `server_error`. */
+  reportError(err: unknown): void;
+}

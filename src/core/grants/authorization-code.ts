@@ -1,0 +1,54 @@
+import { authenticateClient } from '../client-authentication.js';
+import { InvalidGrant, InvalidRequest } from '../errors.js';
+import { isExpired } from '../model.js';
+import { secretHash } from '../secrets.js';
+import { issueToken, type IssuedToken } from '../tokens.js';
+import type { Grant } from './grant.js';
+
+type Redemption = { issued: IssuedToken } | { replayOf: number } | { invalid: true };
+
+/** RFC 6749 §4.1.3: exchanging an authorization code for tokens. */
+export const authorizationCodeGrant: Grant = {
+  type: 'authorization_code',
+  params: ['code', 'redirect_uri', 'code_verifier'],
+
+  async handle(ctx, params, credentials) {
+    const code = params.get('code');
+    if (code === undefined) throw InvalidRequest.missing('code');
+    // Doorkeeper checks redirect_uri's presence before the client (ref §4.3).
+    const redirectUri = params.get('redirect_uri');
+    if (redirectUri === undefined) throw InvalidRequest.missing('redirect_uri');
+    const client = await authenticateClient(ctx, credentials);
+    const codeHash = secretHash(code);
+    const now = ctx.now();
+
+    const redemption = await ctx.stores.transaction(async (stores): Promise<Redemption> => {
+      const grant = await stores.codes.consume(codeHash, client.id, now);
+      if (!grant) {
+        const known = await stores.codes.findByHash(codeHash);
+        return known && known.applicationId === client.id && known.revokedAt !== null
+          ? { replayOf: known.id }
+          : { invalid: true };
+      }
+      // RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request.
+      if (isExpired(grant, now) || grant.redirectUri !== redirectUri) return { invalid: true };
+      const issued = await issueToken(stores.tokens, {
+        applicationId: client.id,
+        userId: grant.userId,
+        grantId: grant.id,
+        parentId: null,
+        scopes: grant.scopes,
+        withRefreshToken: true,
+        previousRefreshTokenHash: null,
+        expiresIn: ctx.accessTokenTtl,
+        at: now,
+      });
+      return { issued };
+    });
+
+    if ('issued' in redemption) return redemption.issued;
+    // RFC 6749 §4.1.2, RFC 9700 §4.5: a code used twice revokes every token issued from it.
+    if ('replayOf' in redemption) await ctx.stores.tokens.revokeFamily(redemption.replayOf, now);
+    throw new InvalidGrant();
+  },
+};

@@ -1,0 +1,26 @@
+import { authenticateClient } from '../client-authentication.js';
+import { resolveScopes } from '../scopes.js';
+import { issueToken } from '../tokens.js';
+import type { Grant } from './grant.js';
+
+/** RFC 6749 §4.4: a token for the client itself, with no user and no refresh token (ref §4.5). */
+export const clientCredentialsGrant: Grant = {
+  type: 'client_credentials',
+  params: ['scope'],
+
+  async handle(ctx, params, credentials) {
+    const client = await authenticateClient(ctx, credentials);
+    const scopes = resolveScopes(params.get('scope'), client.scopes);
+    return issueToken(ctx.stores.tokens, {
+      applicationId: client.id,
+      userId: null,
+      grantId: null,
+      parentId: null,
+      scopes,
+      withRefreshToken: false,
+      previousRefreshTokenHash: null,
+      expiresIn: ctx.accessTokenTtl,
+      at: ctx.now(),
+    });
+  },
+};

@@ -1,0 +1,47 @@
+import { authenticateClient } from '../client-authentication.js';
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js';
+import { isSubset, parseScope } from '../scopes.js';
+import { secretHash } from '../secrets.js';
+import { issueToken } from '../tokens.js';
+import type { Grant } from './grant.js';
+
+/**
+ * RFC 6749 §6 with Doorkeeper's rotation as Shikimori runs it (ref §4.4): a new access token and a new refresh
+ * token; the old refresh token keeps working until the new access token is first used (tokens.completeRotation).
+ */
+export const refreshTokenGrant: Grant = {
+  type: 'refresh_token',
+  params: ['refresh_token', 'scope'],
+
+  async handle(ctx, params, credentials) {
+    const refreshToken = params.get('refresh_token');
+    if (refreshToken === undefined) throw InvalidRequest.missing('refresh_token');
+    const refreshTokenHash = secretHash(refreshToken);
+    const previous = await ctx.stores.tokens.findByRefreshToken(refreshTokenHash);
+    if (!previous || previous.revokedAt !== null) throw new InvalidGrant();
+    // Wrong credentials are invalid_client; none at all, or another client's, are invalid_grant (Doorkeeper).
+    const client = credentials ? await authenticateClient(ctx, credentials) : undefined;
+    if (!client || client.id !== previous.applicationId) throw new InvalidGrant();
+
+    let scopes = previous.scopes;
+    const requested = params.get('scope');
+    if (requested !== undefined) {
+      const parsed = parseScope(requested);
+      // RFC 6749 §6: the scope may narrow but never widen the original grant.
+      if (parsed === null || parsed.length === 0 || !isSubset(parsed, previous.scopes)) throw new InvalidScope();
+      scopes = parsed;
+    }
+
+    return issueToken(ctx.stores.tokens, {
+      applicationId: client.id,
+      userId: previous.userId,
+      grantId: previous.grantId,
+      parentId: previous.id,
+      scopes,
+      withRefreshToken: true,
+      previousRefreshTokenHash: refreshTokenHash,
+      expiresIn: ctx.accessTokenTtl,
+      at: ctx.now(),
+    });
+  },
+};

@@ -1,0 +1,40 @@
+import { authenticateClient, readClientCredentials } from './client-authentication.js';
+import type { OAuthContext } from './context.js';
+import { asOAuthError, errorResponse, NO_STORE_HEADERS, type WireResponse } from './error-response.js';
+import { DESCRIPTIONS, InvalidRequest, OAuthError, UnauthorizedClient } from './errors.js';
+import { Params } from './params.js';
+import type { TokenRequest } from './token-endpoint.js';
+import { findToken } from './token-lookup.js';
+
+/**
+ * POST /oauth/revoke (RFC 7009, ref §4.6): an unknown token answers 200 `{}`; a confidential application's token
+ * is revoked only by that application (else 403 unauthorized_client). Revoking a refresh token revokes every token
+ * of its family too (RFC 7009 §2.1).
+ */
+export async function revocationEndpoint(ctx: OAuthContext, request: TokenRequest): Promise<WireResponse> {
+  const params = new Params(request.params);
+  try {
+    const duplicate = params.firstDuplicate();
+    if (duplicate !== undefined) throw InvalidRequest.duplicated(duplicate);
+    const token = params.get('token');
+    if (token === undefined) throw InvalidRequest.missing('token');
+    const credentials = readClientCredentials(request.authorization, params);
+    const client = credentials ? await authenticateClient(ctx, credentials) : undefined;
+
+    const found = await findToken(ctx, token, params.get('token_type_hint'));
+    if (found) {
+      const owner = await ctx.stores.applications.findById(found.record.applicationId);
+      const mayRevoke = owner !== undefined && (!owner.confidential || client?.id === owner.id);
+      if (!mayRevoke) throw new UnauthorizedClient(DESCRIPTIONS.revokeUnauthorized, 403);
+      const now = ctx.now();
+      await ctx.stores.tokens.revoke(found.record.id, now);
+      if (found.kind === 'refresh_token' && found.record.grantId !== null) {
+        await ctx.stores.tokens.revokeFamily(found.record.grantId, now);
+      }
+    }
+    return { status: 200, headers: { ...NO_STORE_HEADERS }, body: {} };
+  } catch (err) {
+    if (!(err instanceof OAuthError)) ctx.reportError(err);
+    return errorResponse(asOAuthError(err));
+  }
+}

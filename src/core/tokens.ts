@@ -1,0 +1,70 @@
+import type { AccessToken } from './model.js';
+import { formatScope } from './scopes.js';
+import { randomSecret, secretHash } from './secrets.js';
+import type { AccessTokenStore } from '../storage/stores.js';
+
+/** A token as issued: the secrets exist in clear only here, on their way into one response. */
+export interface IssuedToken {
+  accessToken: string;
+  refreshToken: string | null;
+  record: AccessToken;
+}
+
+export interface TokenToIssue {
+  applicationId: number;
+  userId: number | null;
+  grantId: number | null;
+  parentId: number | null;
+  scopes: string[];
+  withRefreshToken: boolean;
+  previousRefreshTokenHash: string | null;
+  expiresIn: number;
+  at: number;
+}
+
+export async function issueToken(tokens: AccessTokenStore, token: TokenToIssue): Promise<IssuedToken> {
+  const accessToken = randomSecret();
+  const refreshToken = token.withRefreshToken ? randomSecret() : null;
+  const record = await tokens.create({
+    tokenHash: secretHash(accessToken),
+    refreshTokenHash: refreshToken === null ? null : secretHash(refreshToken),
+    applicationId: token.applicationId,
+    userId: token.userId,
+    grantId: token.grantId,
+    parentId: token.parentId,
+    scopes: token.scopes,
+    expiresIn: token.expiresIn,
+    previousRefreshTokenHash: token.previousRefreshTokenHash,
+    at: token.at,
+  });
+  return { accessToken, refreshToken, record };
+}
+
+export interface TokenResponseBody {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope: string;
+  created_at: number;
+}
+
+/** RFC 6749 §5.1 in Doorkeeper's key order; `refresh_token` only when one was issued. */
+export function tokenResponseBody(issued: IssuedToken): TokenResponseBody {
+  const body: TokenResponseBody = {
+    access_token: issued.accessToken,
+    token_type: 'Bearer',
+    expires_in: issued.record.expiresIn,
+    scope: formatScope(issued.record.scopes),
+    created_at: Math.floor(issued.record.createdAt / 1000),
+  };
+  if (issued.refreshToken === null) return body;
+  return {
+    access_token: body.access_token,
+    token_type: body.token_type,
+    expires_in: body.expires_in,
+    refresh_token: issued.refreshToken,
+    scope: body.scope,
+    created_at: body.created_at,
+  };
+}

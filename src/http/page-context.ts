@@ -1,0 +1,33 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/csrf-protection';
+import type { Locale, User } from '../core/model.js';
+import type { HttpDeps } from './deps.js';
+import { localeFrom } from './i18n.js';
+import { currentUser } from './session.js';
+
+export interface PageContext {
+  locale: Locale;
+  user: User | undefined;
+  /** A CSRF token for the forms of this page (sets the CSRF cookie on first use). */
+  csrfToken(): string;
+}
+
+export async function pageContext(deps: HttpDeps, request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
+  const user = await currentUser(deps.ctx, request);
+  let token: string | undefined;
+  return {
+    locale: localeFrom(request.headers['accept-language']),
+    user,
+    csrfToken: () => (token ??= reply.generateCsrf()),
+  };
+}
+
+/** An HTML page that must not be cached: it may show a code, a secret or a form bound to this user. */
+export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page);
+}
+
+/** After a POST, 303 makes the browser follow with a GET (RFC 9700 §4.12: never 307 or 308). */
+export function seeOther(reply: FastifyReply, location: string): FastifyReply {
+  return reply.code(303).header('cache-control', 'no-store').header('location', location).send();
+}

@@ -1,0 +1,83 @@
+import type { AuthorizationRequest } from '../../core/authorization/request.js';
+import type { Locale, User } from '../../core/model.js';
+import type { OAuthError } from '../../core/errors.js';
+import { SCOPE_DESCRIPTIONS } from '../../core/scopes.js';
+import { t } from '../i18n.js';
+import { html } from './html.js';
+import { layout } from './layout.js';
+
+function scopeDescription(scope: string, locale: Locale): string {
+  return SCOPE_DESCRIPTIONS[scope]?.[locale] ?? scope;
+}
+
+export interface ConsentView {
+  locale: Locale;
+  user: User;
+  request: AuthorizationRequest;
+  csrfToken: string;
+  problem?: 'no_scope_chosen' | undefined;
+}
+
+/** Shikimori's consent page (ref §3): one ticked checkbox per scope; Authorize and Deny post to /oauth/authorize. */
+export function consentPage(view: ConsentView): string {
+  const { locale, request } = view;
+  const app = request.application;
+  const description = locale === 'ru' ? app.descriptionRu || app.descriptionEn : app.descriptionEn || app.descriptionRu;
+  const hidden = html`
+    <input type="hidden" name="_csrf" value="${view.csrfToken}">
+    <input type="hidden" name="client_id" value="${app.uid}">
+    <input type="hidden" name="redirect_uri" value="${request.redirectUri}">
+    <input type="hidden" name="state" value="${request.state ?? ''}">
+    <input type="hidden" name="response_type" value="code">
+    <input type="hidden" name="scope" value="${request.scopes.join(' ')}">`;
+  const body = html`
+<section class="card consent">
+  <h1>${t(locale, 'authorizationRequired')}</h1>
+  <h2>${t(locale, 'authorizeAccount', { nickname: view.user.nickname })}</h2>
+  <div class="application"><strong class="application-name">${app.name}</strong>
+    ${description ? html`<p class="application-description">${description}</p>` : ''}</div>
+  ${view.problem === 'no_scope_chosen' ? html`<p class="error" role="alert">${t(locale, 'noScopeChosen')}</p>` : ''}
+  <form method="post" action="/oauth/authorize" id="authorize">
+    ${hidden}
+    <input type="hidden" name="scope_choice" value="1">
+    <fieldset><legend>${t(locale, 'willBeAbleTo')}</legend>
+    ${request.scopes.map(
+      (scope) => html`<label class="scope"><input type="checkbox" name="scopes" value="${scope}" checked>
+        <span>${scopeDescription(scope, locale)}</span> <code>${scope}</code></label>`,
+    )}
+    </fieldset>
+    <button type="submit" class="primary">${t(locale, 'authorize')}</button>
+  </form>
+  <form method="post" action="/oauth/authorize" id="deny">
+    ${hidden}
+    <input type="hidden" name="_method" value="delete">
+    <button type="submit">${t(locale, 'deny')}</button>
+  </form>
+</section>`;
+  return layout({ locale, title: t(locale, 'title'), user: view.user, csrfToken: view.csrfToken }, body);
+}
+
+/** The out-of-band code page (ref §3): the code in `<code id="authorization_code">`, not in the title. */
+export function codePage(locale: Locale, user: User, code: string, csrfToken: string): string {
+  const body = html`
+<section class="card">
+  <h1>${t(locale, 'authorizationCode')}</h1>
+  <p>${t(locale, 'copyCode')}</p>
+  <p><code id="authorization_code">${code}</code></p>
+</section>`;
+  return layout({ locale, title: t(locale, 'title'), user, csrfToken }, body);
+}
+
+/** A request that cannot be sent back to the client: shown to the user, with status 400. */
+export function authorizationErrorPage(locale: Locale, error: OAuthError, user?: User, csrfToken?: string): string {
+  const body = html`
+<section class="card">
+  <h1>${t(locale, 'authorizationCode')}</h1>
+  <div class="b-errors" role="alert">
+    <p>${t(locale, 'errorOccurred')}</p>
+    <p class="error-description">${error.description}</p>
+    <p><code>${error.error}</code></p>
+  </div>
+</section>`;
+  return layout({ locale, title: t(locale, 'title'), user, csrfToken }, body);
+}

@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { acceptableForApi, authenticateAccessToken, bearerTokenOf } from '../../core/bearer.js';
+import { errorResponse } from '../../core/error-response.js';
+import { InvalidToken, OAuthError, ServerError } from '../../core/errors.js';
+import type { AccessToken } from '../../core/model.js';
+import { Params } from '../../core/params.js';
+import { userJson } from '../api/user-json.js';
+import type { HttpDeps } from '../deps.js';
+import { localeFrom } from '../i18n.js';
+import { bodyParams, sendWire } from '../wire.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's live access token, when it carried one (set for every /api route). */
+    accessToken?: AccessToken;
+  }
+}
+
+/**
+ * Shikimori authenticates a bearer token on every API request, public ones included (ref §5): a token that is
+ * unknown, expired, revoked or has none of the default scopes answers 401 with Doorkeeper's body, whose odd
+ * `"state":"unauthorized"` comes from passing `state: :unauthorized` into its error body.
+ */
+function bearerAuthentication(deps: HttpDeps) {
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    try {
+      const params = new Params({ ...bodyParams(request.query), ...bodyParams(request.body) });
+      const token = bearerTokenOf(request.headers.authorization, params);
+      if (token === undefined) return;
+      const record = await authenticateAccessToken(deps.ctx, token);
+      if (!acceptableForApi(record)) throw new InvalidToken();
+      request.accessToken = record;
+    } catch (err) {
+      if (!(err instanceof OAuthError)) deps.ctx.reportError(err);
+      const error = err instanceof OAuthError ? err : new ServerError();
+      await sendWire(reply, errorResponse(error, error instanceof InvalidToken ? 'unauthorized' : undefined));
+    }
+  };
+}
+
+function notFound(request: FastifyRequest) {
+  const locale = localeFrom(request.headers['accept-language']);
+  return { message: locale === 'en' ? 'Page not found' : 'Страница не найдена', code: 404 };
+}
+
+export async function apiRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  app.addHook('preHandler', bearerAuthentication(deps));
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(notFound(request)));
+
+  /** GET /api/users/whoami: the token's user; `null` without a token (ref §5). */
+  app.get('/users/whoami', async (request, reply) => {
+    const token = request.accessToken;
+    if (!token) return reply.type('application/json; charset=utf-8').send('null');
+    // A client_credentials token has no user; Shikimori's User.find(nil) ends in its 404 (ref §4.5).
+    if (token.userId === null) return reply.code(404).send(notFound(request));
+    const user = await deps.ctx.stores.users.findById(token.userId);
+    if (!user) return sendWire(reply, errorResponse(new InvalidToken(), 'unauthorized'));
+    return reply.send(userJson(user, deps.config.publicUrl, token.scopes.includes('email')));
+  });
+}

@@ -1,0 +1,82 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  decideAuthorization,
+  startAuthorization,
+  type AuthorizationOutcome,
+  type Decision,
+} from '../../core/authorization/flow.js';
+import type { User } from '../../core/model.js';
+import { Params } from '../../core/params.js';
+import type { HttpDeps } from '../deps.js';
+import { pageContext, sendPage, type PageContext } from '../page-context.js';
+import { authorizationErrorPage, codePage, consentPage } from '../pages/authorization.js';
+import { sameOriginGuard } from '../same-origin.js';
+import { bodyParams } from '../wire.js';
+
+/** Fields of Monban's consent form that are not authorization request parameters. */
+const FORM_FIELDS = ['_csrf', '_method', 'scope_choice', 'scopes'];
+
+function signInFirst(reply: FastifyReply, returnTo: string): FastifyReply {
+  return reply.code(302).header('location', `/users/sign_in?return_to=${encodeURIComponent(returnTo)}`).send();
+}
+
+/**
+ * Redirects are 302, as Shikimori answers both GET and the consent form (never 307: RFC 9700 §4.12), and carry
+ * `Cache-Control: no-store`, since their Location may hold a code.
+ */
+function render(reply: FastifyReply, page: PageContext, user: User, outcome: AuthorizationOutcome): FastifyReply {
+  switch (outcome.kind) {
+    case 'redirect':
+      return reply.code(302).header('cache-control', 'no-store').header('location', outcome.location).send();
+    case 'error':
+      return sendPage(reply, 400, authorizationErrorPage(page.locale, outcome.error, user, page.csrfToken()));
+    case 'consent':
+      return sendPage(
+        reply,
+        outcome.problem ? 422 : 200,
+        consentPage({
+          locale: page.locale,
+          user,
+          request: outcome.request,
+          csrfToken: page.csrfToken(),
+          problem: outcome.problem,
+        }),
+      );
+  }
+}
+
+/** GET /oauth/authorize (RFC 6749 §4.1.1), the consent form's answer, and the out-of-band code page (ref §4). */
+export async function authorizeRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const sameOrigin = sameOriginGuard(deps.config.publicUrl);
+
+  app.get('/oauth/authorize', async (request, reply) => {
+    const page = await pageContext(deps, request, reply);
+    if (!page.user) return signInFirst(reply, request.url);
+    const outcome = await startAuthorization(deps.ctx, new Params(request.query as Record<string, unknown>), page.user);
+    return render(reply, page, page.user, outcome);
+  });
+
+  async function decide(request: FastifyRequest, reply: FastifyReply, deny: boolean): Promise<FastifyReply> {
+    const page = await pageContext(deps, request, reply);
+    if (!page.user) return reply.code(303).header('location', '/users/sign_in').send();
+    const body = bodyParams(request.body);
+    const form = new Params(body);
+    const requestParams = Object.fromEntries(Object.entries(body).filter(([k]) => !FORM_FIELDS.includes(k)));
+    const decision: Decision =
+      deny || form.get('_method')?.toLowerCase() === 'delete'
+        ? { approve: false }
+        : { approve: true, chosenScopes: form.get('scope_choice') ? form.getAll('scopes') : undefined };
+    const outcome = await decideAuthorization(deps.ctx, new Params(requestParams), page.user, decision);
+    return render(reply, page, page.user, outcome);
+  }
+
+  const guarded = { onRequest: sameOrigin, preHandler: app.csrfProtection };
+  app.post('/oauth/authorize', guarded, (request, reply) => decide(request, reply, false));
+  app.delete('/oauth/authorize', guarded, (request, reply) => decide(request, reply, true));
+
+  app.get<{ Params: { code: string } }>('/oauth/authorize/:code', async (request, reply) => {
+    const page = await pageContext(deps, request, reply);
+    if (!page.user) return signInFirst(reply, request.url);
+    return sendPage(reply, 200, codePage(page.locale, page.user, request.params.code, page.csrfToken()));
+  });
+}

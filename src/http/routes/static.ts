@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import { AVATAR_SIZES, placeholderAvatar, STYLESHEET } from '../assets.js';
+import type { HttpDeps } from '../deps.js';
+import { pageContext, sendPage } from '../page-context.js';
+import { homePage } from '../pages/accounts.js';
+
+/** The home page and Monban's own assets. */
+export async function staticRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const avatars = new Map(AVATAR_SIZES.map((size) => [`x${size}.png`, placeholderAvatar(size)]));
+
+  app.get('/', async (request, reply) => {
+    const page = await pageContext(deps, request, reply);
+    return sendPage(reply, 200, homePage(page.locale, page.user, page.user && page.csrfToken()));
+  });
+
+  app.get('/assets/monban.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  );
+
+  app.get<{ Params: { file: string } }>('/assets/globals/missing_avatar/:file', async (request, reply) => {
+    const png = avatars.get(request.params.file);
+    if (!png) return reply.callNotFound();
+    return reply.type('image/png').header('cache-control', 'public, max-age=86400').send(png);
+  });
+}

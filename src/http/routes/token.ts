@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorResponse } from '../../core/error-response.js';
+import { InvalidRequest, ServerError } from '../../core/errors.js';
+import { introspectionEndpoint } from '../../core/introspection.js';
+import { revocationEndpoint } from '../../core/revocation.js';
+import { tokenEndpoint, type TokenRequest } from '../../core/token-endpoint.js';
+import type { HttpDeps } from '../deps.js';
+import { bodyParams, sendWire } from '../wire.js';
+
+function tokenRequest(request: FastifyRequest): TokenRequest {
+  return { params: bodyParams(request.body), authorization: request.headers.authorization };
+}
+
+/**
+ * The token, revocation and introspection endpoints: RFC bodies only. Bodies are read as urlencoded, multipart
+ * (the guide's `curl -F`) or JSON (Shikimori's own guide page); a body that cannot be parsed is `invalid_request`.
+ */
+export async function tokenRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  app.setErrorHandler((err, _request, reply) => {
+    const status = (err as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const reason = err instanceof Error ? err.message.replace(/\.$/, '') : 'malformed';
+      return sendWire(reply, errorResponse(new InvalidRequest(`The request body could not be read: ${reason}.`)));
+    }
+    deps.ctx.reportError(err);
+    return sendWire(reply, errorResponse(new ServerError()));
+  });
+
+  app.post('/oauth/token', async (request, reply) => sendWire(reply, await tokenEndpoint(deps.ctx, tokenRequest(request))));
+  app.post('/oauth/revoke', async (request, reply) =>
+    sendWire(reply, await revocationEndpoint(deps.ctx, tokenRequest(request))),
+  );
+  app.post('/oauth/introspect', async (request, reply) =>
+    sendWire(reply, await introspectionEndpoint(deps.ctx, tokenRequest(request))),
+  );
+}

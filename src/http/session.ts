@@ -1,0 +1,60 @@
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OAuthContext } from '../core/context.js';
+import type { User } from '../core/model.js';
+import { randomSecret, secretHash } from '../core/secrets.js';
+
+export const SESSION_COOKIE = '_monban_session';
+const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
+
+export interface CookiePolicy {
+  /** Set when MONBAN_PUBLIC_URL is https. */
+  secure: boolean;
+}
+
+function cookieOptions(policy: CookiePolicy) {
+  return { path: '/', httpOnly: true, sameSite: 'lax', secure: policy.secure } as const;
+}
+
+/** The signed-in user of this request's session cookie, if the session is live. */
+export async function currentUser(ctx: OAuthContext, request: FastifyRequest): Promise<User | undefined> {
+  const id = request.cookies[SESSION_COOKIE];
+  if (!id) return undefined;
+  return ctx.stores.sessions.findUser(secretHash(id), ctx.now());
+}
+
+/** A new session id on every sign-in (no fixation); only its hash is stored. */
+export async function startSession(
+  ctx: OAuthContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  user: User,
+  policy: CookiePolicy,
+): Promise<void> {
+  const old = request.cookies[SESSION_COOKIE];
+  if (old) await ctx.stores.sessions.delete(secretHash(old));
+  const id = randomSecret();
+  const now = ctx.now();
+  await ctx.stores.sessions.create(secretHash(id), user.id, now, now + SESSION_TTL_MS);
+  await ctx.stores.users.touchLastOnline(user.id, now);
+  reply.setCookie(SESSION_COOKIE, id, { ...cookieOptions(policy), maxAge: SESSION_TTL_MS / 1000 });
+}
+
+export async function endSession(
+  ctx: OAuthContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  policy: CookiePolicy,
+): Promise<void> {
+  const id = request.cookies[SESSION_COOKIE];
+  if (id) await ctx.stores.sessions.delete(secretHash(id));
+  reply.clearCookie(SESSION_COOKIE, cookieOptions(policy));
+}
+
+/** A local path to come back to after signing in; anything else (another host, `//x`, `/\x`) becomes `/`. */
+export function safeReturnTo(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) {
+    return '/';
+  }
+  return /[\x00-\x1f]/.test(value) ? '/' : value;
+}

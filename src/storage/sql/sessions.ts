@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+import type { User } from '../../core/model.js';
+import type { Database } from '../schema.js';
+import type { SessionStore } from '../stores.js';
+import { toUser } from './rows.js';
+
+export class SqlSessionStore implements SessionStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(idHash: string, userId: number, at: number, expiresAt: number): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({ id_hash: idHash, user_id: userId, created_at: at, expires_at: expiresAt })
+      .execute();
+  }
+
+  async findUser(idHash: string, now: number): Promise<User | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('users')
+      .where('sessions.id_hash', '=', idHash)
+      .where('sessions.expires_at', '>', now)
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async delete(idHash: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  }
+}

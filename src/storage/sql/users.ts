@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely';
+import type { User } from '../../core/model.js';
+import type { Database } from '../schema.js';
+import { NicknameTaken, type NewUser, type UserStore } from '../stores.js';
+import { isUniqueViolation } from './errors.js';
+import { toUser } from './rows.js';
+
+export function nicknameKey(nickname: string): string {
+  return nickname.normalize('NFC').toLowerCase();
+}
+
+export class SqlUserStore implements UserStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(user: NewUser): Promise<User> {
+    try {
+      const row = await this.db
+        .insertInto('users')
+        .values({
+          nickname: user.nickname,
+          nickname_key: nicknameKey(user.nickname),
+          email: user.email,
+          password_hash: user.passwordHash,
+          admin: user.admin ? 1 : 0,
+          locale: user.locale,
+          last_online_at: user.at,
+          created_at: user.at,
+          updated_at: user.at,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toUser(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new NicknameTaken(`nickname "${user.nickname}" is taken`);
+      throw err;
+    }
+  }
+
+  async findById(id: number): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findByNickname(nickname: string): Promise<{ user: User; passwordHash: string } | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('nickname_key', '=', nicknameKey(nickname))
+      .executeTakeFirst();
+    return row && { user: toUser(row), passwordHash: row.password_hash };
+  }
+
+  async touchLastOnline(id: number, at: number): Promise<void> {
+    await this.db.updateTable('users').set({ last_online_at: at }).where('id', '=', id).execute();
+  }
+}
