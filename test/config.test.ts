@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+/** The issue: "A bad value stops start-up with a one-line message naming the variable." */
+function assertRefused(env: Record<string, string>, variable: string, message: string): void {
+  assert.throws(
+    () => loadConfig(env),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.variable, variable);
+      assert.equal(err.message, `${variable}: ${message}`);
+      assert.ok(!err.message.includes('\n'));
+      return true;
+    },
+  );
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults (ref §1: a code lives 30 minutes, an access token a day)', () => {
+    assert.deepEqual(loadConfig({}), {
+      port: 3000,
+      host: 'localhost',
+      databaseUrl: './data/monban.sqlite3',
+      publicUrl: 'http://localhost:3000',
+      accessTokenTtl: 86400,
+      codeTtl: 1800,
+      logLevel: 'info',
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    const empty = {
+      PORT: '',
+      HOST: '',
+      MONBAN_DATABASE_URL: '',
+      MONBAN_PUBLIC_URL: '',
+      MONBAN_ACCESS_TOKEN_TTL: '',
+      MONBAN_CODE_TTL: '',
+      MONBAN_LOG_LEVEL: '',
+    };
+    assert.deepEqual(loadConfig(empty), loadConfig({}));
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      MONBAN_DATABASE_URL: '/var/lib/monban/db.sqlite3',
+      MONBAN_PUBLIC_URL: 'https://auth.example',
+      MONBAN_ACCESS_TOKEN_TTL: '3600',
+      MONBAN_CODE_TTL: '600',
+      MONBAN_LOG_LEVEL: 'warn',
+    });
+    assert.deepEqual(config, {
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: '/var/lib/monban/db.sqlite3',
+      publicUrl: 'https://auth.example',
+      accessTokenTtl: 3600,
+      codeTtl: 600,
+      logLevel: 'warn',
+    });
+  });
+
+  it('takes the caller defaults for port, host and log level, which the variables still override', () => {
+    const defaults = { port: 4000, host: '127.0.0.1', logLevel: 'silent' } as const;
+    const config = loadConfig({}, defaults);
+    assert.equal(config.port, 4000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.logLevel, 'silent');
+    assert.equal(config.publicUrl, 'http://localhost:4000');
+    assert.equal(loadConfig({ MONBAN_LOG_LEVEL: 'debug' }, defaults).logLevel, 'debug');
+  });
+
+  it('derives the public URL from PORT when MONBAN_PUBLIC_URL is unset', () => {
+    assert.equal(loadConfig({ PORT: '8080' }).publicUrl, 'http://localhost:8080');
+  });
+
+  it('keeps the public URL without a trailing slash, path included', () => {
+    assert.equal(loadConfig({ MONBAN_PUBLIC_URL: 'https://auth.example/' }).publicUrl, 'https://auth.example');
+    const withPath = loadConfig({ MONBAN_PUBLIC_URL: 'https://example.com/monban/' });
+    assert.equal(withPath.publicUrl, 'https://example.com/monban');
+    assert.equal(loadConfig({ MONBAN_PUBLIC_URL: 'HTTP://Example.COM:8443' }).publicUrl, 'http://example.com:8443');
+  });
+
+  it('accepts the bounds of the numbers', () => {
+    assert.equal(loadConfig({ PORT: '1' }).port, 1);
+    assert.equal(loadConfig({ PORT: '65535' }).port, 65535);
+    assert.equal(loadConfig({ MONBAN_ACCESS_TOKEN_TTL: '1' }).accessTokenTtl, 1);
+    assert.equal(loadConfig({ MONBAN_CODE_TTL: '2147483647' }).codeTtl, 2147483647);
+  });
+
+  it('keeps a postgres:// URL as it is, a host given in the query included', () => {
+    const url = 'postgres://monban:secret@db.example:5432/monban';
+    assert.equal(loadConfig({ MONBAN_DATABASE_URL: url }).databaseUrl, url);
+    const long = 'postgresql://db.example/m';
+    assert.equal(loadConfig({ MONBAN_DATABASE_URL: long }).databaseUrl, long);
+    const socket = 'postgres:///monban?host=/var/run/postgresql';
+    assert.equal(loadConfig({ MONBAN_DATABASE_URL: socket }).databaseUrl, socket);
+  });
+
+  it('reads a sqlite: URL or :memory: as a SQLite path', () => {
+    assert.equal(loadConfig({ MONBAN_DATABASE_URL: 'sqlite:///tmp/monban.db' }).databaseUrl, '/tmp/monban.db');
+    assert.equal(loadConfig({ MONBAN_DATABASE_URL: 'sqlite:data/monban.db' }).databaseUrl, 'data/monban.db');
+    assert.equal(loadConfig({ MONBAN_DATABASE_URL: ':memory:' }).databaseUrl, ':memory:');
+  });
+
+  describe('refuses, naming the variable', () => {
+    it('PORT that is not a whole number in 1..65535', () => {
+      assertRefused({ PORT: 'abc' }, 'PORT', 'must be a whole number, got "abc"');
+      assertRefused({ PORT: '3.5' }, 'PORT', 'must be a whole number, got "3.5"');
+      assertRefused({ PORT: '-1' }, 'PORT', 'must be a whole number, got "-1"');
+      assertRefused({ PORT: '1e3' }, 'PORT', 'must be a whole number, got "1e3"');
+      assertRefused({ PORT: '0' }, 'PORT', 'must be between 1 and 65535, got 0');
+      assertRefused({ PORT: '65536' }, 'PORT', 'must be between 1 and 65535, got 65536');
+    });
+
+    it('MONBAN_ACCESS_TOKEN_TTL that is not a positive number of seconds', () => {
+      const name = 'MONBAN_ACCESS_TOKEN_TTL';
+      assertRefused({ [name]: '0' }, name, 'must be between 1 and 2147483647, got 0');
+      assertRefused({ [name]: '1d' }, name, 'must be a whole number, got "1d"');
+      assertRefused({ [name]: '2147483648' }, name, 'must be between 1 and 2147483647, got 2147483648');
+    });
+
+    it('MONBAN_CODE_TTL that is not a positive number of seconds', () => {
+      assertRefused({ MONBAN_CODE_TTL: '0' }, 'MONBAN_CODE_TTL', 'must be between 1 and 2147483647, got 0');
+      assertRefused({ MONBAN_CODE_TTL: '30m' }, 'MONBAN_CODE_TTL', 'must be a whole number, got "30m"');
+    });
+
+    it('MONBAN_PUBLIC_URL that is not an absolute http(s) URL without query or fragment', () => {
+      const name = 'MONBAN_PUBLIC_URL';
+      assertRefused({ [name]: 'ftp://x' }, name, 'must use http or https, got "ftp:"');
+      assertRefused({ [name]: 'auth.example' }, name, 'must be an absolute http(s) URL, got "auth.example"');
+      assertRefused({ [name]: 'https://auth.example/?a=1' }, name, 'must not have a query or a fragment');
+      assertRefused({ [name]: 'https://auth.example/#top' }, name, 'must not have a query or a fragment');
+    });
+
+    it('MONBAN_DATABASE_URL that is an empty SQLite path or a PostgreSQL URL without a host', () => {
+      const name = 'MONBAN_DATABASE_URL';
+      assertRefused({ [name]: 'sqlite://' }, name, 'the SQLite path is empty');
+      assertRefused({ [name]: 'sqlite:' }, name, 'the SQLite path is empty');
+      assertRefused({ [name]: 'postgres://' }, name, 'the PostgreSQL URL names no host');
+      assertRefused({ [name]: 'postgres://[db' }, name, 'is not a valid postgres:// URL');
+    });
+
+    it('MONBAN_LOG_LEVEL that is not a level', () => {
+      assertRefused(
+        { MONBAN_LOG_LEVEL: 'loud' },
+        'MONBAN_LOG_LEVEL',
+        'must be one of silent, fatal, error, warn, info, debug, got "loud"',
+      );
+    });
+  });
+});
