@@ -1,0 +1,142 @@
+/**
+ * Shared by the authorization endpoint suites (authorize-*.test.ts): building requests, and the shapes the answers
+ * must have (ref §3, §4.1, §4.2; the checklist's ERRPAGE and ERRREDIR).
+ */
+import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
+import { escapeHtml } from '../../src/http/pages/html.js';
+import { Browser, findForm } from '../helpers/browser.js';
+import { TestMonban, type TestApp } from '../helpers/monban.js';
+
+/** Doorkeeper's descriptions, as Shikimori's clients and users see them (ref §1). */
+export const DESCRIPTION = {
+  invalidClient:
+    'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+  invalidRedirectUri: "The requested redirect uri is malformed or doesn't match client redirect URI.",
+  invalidScope: 'The requested scope is invalid, unknown, or malformed.',
+  unsupportedResponseType: 'The authorization server does not support this response type.',
+  accessDenied: 'The resource owner or authorization server denied the request.',
+};
+
+/** 43 URL-safe characters: Doorkeeper's `SecureRandom.urlsafe_base64(32)` (ref §1). */
+export const CODE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+export const OOB = 'urn:ietf:wg:oauth:2.0:oob';
+
+/** Query parameters exactly as given; pairs allow repeats. */
+export type Query = Record<string, string> | string[][];
+
+export function authorizePath(query: Query): string {
+  return `/oauth/authorize?${new URLSearchParams(query)}`;
+}
+
+/** A valid request for this application (its first redirect URI), with these parameters added or replaced. */
+export function authorizePathFor(app: TestApp, params: Record<string, string> = {}): string {
+  return authorizePath({
+    client_id: app.clientId,
+    redirect_uri: app.application.redirectUris[0] ?? '',
+    response_type: 'code',
+    ...params,
+  });
+}
+
+/** A valid request for this application as pairs, with `extra` appended (repeats included). */
+export function validQuery(app: TestApp, extra: Query = []): string[][] {
+  return [
+    ['client_id', app.clientId],
+    ['redirect_uri', app.application.redirectUris[0] ?? ''],
+    ['response_type', 'code'],
+    ...(Array.isArray(extra) ? extra : Object.entries(extra)),
+  ];
+}
+
+/** How many authorization codes were ever issued. */
+export async function grantCount(t: TestMonban): Promise<number> {
+  const row = await t.monban.database.db
+    .selectFrom('access_grants')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export interface TwoClients {
+  t: TestMonban;
+  browser: Browser;
+  conf1: TestApp;
+  conf2: TestApp;
+}
+
+/** Alice signed in, with one application registering two redirect URIs (conf1) and one registering one (conf2). */
+export async function startWithTwoClients(): Promise<TwoClients> {
+  const t = await TestMonban.start();
+  const alice = await t.createUser('alice');
+  const conf1 = await t.createApp(alice.id, { redirectUris: ['https://c1.test/cb', 'https://c1.test/cb2'] });
+  const conf2 = await t.createApp(alice.id, { redirectUris: ['https://c2.test/cb'] });
+  return { t, browser: await t.browserFor('alice'), conf1, conf2 };
+}
+
+/** The checklist's ERRPAGE: 400, HTML, never a Location, and the error named on the page (ref §3 "Error page"). */
+export function assertErrorPage(response: LightMyRequestResponse, error: string, description: string): void {
+  assert.equal(response.statusCode, 400, response.body.slice(0, 300));
+  assert.equal(response.headers.location, undefined);
+  assert.equal(response.headers['content-type'], 'text/html; charset=utf-8');
+  assert.equal(response.headers['cache-control'], 'no-store');
+  assert.equal(response.headers['x-frame-options'], 'DENY');
+  assert.match(response.body, /<div class="b-errors"/);
+  assert.ok(response.body.includes(`<code>${error}</code>`), `no ${error} in ${response.body}`);
+  assert.ok(response.body.includes(escapeHtml(description)), `no "${description}" in ${response.body}`);
+  assert.doesNotMatch(response.body, /http-equiv="?refresh/i);
+  assert.doesNotMatch(response.body, /<form[^>]*id="authorize"/);
+}
+
+/** The checklist's ERRREDIR: a 302 to the exact registered URI with error, error_description and maybe state. */
+export function assertErrorRedirect(
+  response: LightMyRequestResponse,
+  redirectUri: string,
+  expected: { error: string; error_description: string; state?: string },
+): void {
+  assert.equal(response.statusCode, 302, response.body.slice(0, 300));
+  assert.equal(response.headers['cache-control'], 'no-store');
+  assert.equal(response.headers.location, `${redirectUri}?${new URLSearchParams(expected)}`);
+}
+
+/** The consent page for this request, whose hidden redirect_uri is the one requested. */
+export function assertConsentPage(response: LightMyRequestResponse, redirectUri: string, scope: string): void {
+  assert.equal(response.statusCode, 200, response.body.slice(0, 500));
+  const fields = new Map(findForm(response.body, 'form#authorize').fields);
+  assert.equal(fields.get('redirect_uri'), redirectUri);
+  assert.equal(fields.get('scope'), scope);
+}
+
+/** The code of a 302 back to the client, after checking the redirect's shape (ref §4.2). */
+export function codeOf(response: LightMyRequestResponse): string {
+  assert.equal(response.statusCode, 302, response.body.slice(0, 500));
+  assert.equal(response.headers['cache-control'], 'no-store');
+  const code = new URL(String(response.headers.location)).searchParams.get('code') ?? '';
+  assert.match(code, CODE_SHAPE);
+  return code;
+}
+
+/** The scope checkboxes of a consent page, in order. */
+export function scopeCheckboxes(page: string): Array<{ scope: string; checked: boolean }> {
+  return [...page.matchAll(/<input\b[^>]*>/g)]
+    .map((m) => m[0])
+    .filter((tag) => /\btype="checkbox"/.test(tag) && /\bname="scopes"/.test(tag))
+    .map((tag) => ({ scope: /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '', checked: /\schecked\b/.test(tag) }));
+}
+
+export function redeem(t: TestMonban, app: TestApp, code: string, redirectUri: string) {
+  return t.token({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    client_id: app.clientId,
+    client_secret: app.clientSecret,
+  });
+}
+
+/** Redeems a code at /oauth/token and returns the granted scope (ref §4.3). */
+export async function redeemedScope(t: TestMonban, app: TestApp, code: string, redirectUri: string): Promise<string> {
+  const response = await redeem(t, app, code, redirectUri);
+  assert.equal(response.statusCode, 200, response.body);
+  return (response.json() as { scope: string }).scope;
+}
