@@ -1,14 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { OAuthContext } from './core/context.js';
+import { MemoryAttemptCounter, SIGN_IN_WINDOW_MS, type AttemptCounter } from './accounts/throttle.js';
 import { buildServer } from './http/server.js';
-import { migrateToLatest, openSqlite, type OpenDatabase } from './storage/database.js';
+import { RedisFallback } from './ops/fallback.js';
+import type { LogDestination } from './ops/logging.js';
+import { Metrics, metricsServer } from './ops/metrics.js';
+import { RedisAttemptCounter } from './ops/redis-attempt-counter.js';
+import { closeRedis, openRedis } from './ops/redis.js';
+import { migrateToLatest, openDatabase, type OpenDatabase } from './storage/database.js';
 import { sqlStores } from './storage/sql/index.js';
 
 export interface Monban {
   server: FastifyInstance;
   ctx: OAuthContext;
   database: OpenDatabase;
+  /** The /metrics listener when MONBAN_METRICS_PORT is set (the caller listens on it); else /metrics is on `server`. */
+  metricsServer?: FastifyInstance;
+  /** Stops the server (letting requests in flight finish), then closes the database and Redis. */
   close(): Promise<void>;
 }
 
@@ -17,11 +26,15 @@ export interface MonbanOptions {
   database?: OpenDatabase;
   /** The clock, for tests that travel in time. */
   now?: () => number;
+  /** Where failed sign-ins are counted; default: this process's memory (accounts/throttle.ts). */
+  signInAttempts?: AttemptCounter;
+  /** Where log lines go; default stdout. */
+  logDestination?: LogDestination;
 }
 
 /** The composition root: opens the database, applies pending migrations, and builds the HTTP server. */
 export async function createMonban(config: Config, options: MonbanOptions = {}): Promise<Monban> {
-  const database = options.database ?? openSqlite(config.databaseUrl);
+  const database = options.database ?? openDatabase(config.databaseUrl);
   await migrateToLatest(database);
   let server: FastifyInstance | undefined;
   const ctx: OAuthContext = {
@@ -32,14 +45,31 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
     now: options.now ?? Date.now,
     reportError: (err) => server?.log.error({ err }, 'unexpected error'),
   };
-  server = await buildServer({ ctx, config, cookies: { secure: config.publicUrl.startsWith('https:') } });
+  // With MONBAN_REDIS_URL, rate limits and sign-in failures are counted in Redis, shared by every process.
+  const redis = config.redisUrl ? openRedis(config.redisUrl, config.redisPrefix, () => server?.log) : undefined;
+  const fallback = new RedisFallback(() => server?.log);
+  const localAttempts = new MemoryAttemptCounter(SIGN_IN_WINDOW_MS, () => ctx.now());
+  const metrics = new Metrics();
+  server = await buildServer({
+    ctx,
+    config,
+    cookies: { secure: config.publicUrl.startsWith('https:') },
+    signInAttempts:
+      options.signInAttempts ??
+      (redis ? new RedisAttemptCounter(redis, SIGN_IN_WINDOW_MS, localAttempts, fallback) : localAttempts),
+    ops: { database, metrics, redis: redis && { client: redis, fallback }, logDestination: options.logDestination },
+  });
+  const metricsListener = config.metricsPort === undefined ? undefined : metricsServer(metrics);
   return {
     server,
     ctx,
     database,
+    metricsServer: metricsListener,
     async close() {
       await server?.close();
+      await metricsListener?.close();
       await database.close();
+      if (redis) await closeRedis(redis);
     },
   };
 }

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Settings, read once from environment variables. Every variable is documented in the README; a bad value
  * stops start-up with one line naming the variable (ConfigError).
@@ -5,7 +7,7 @@
 export interface Config {
   port: number;
   host: string;
-  /** A SQLite file path (default ./data/monban.sqlite3) or ":memory:". */
+  /** A `postgres://` (or `postgresql://`) URL, else a SQLite file path (default ./data/monban.sqlite3) or ":memory:". */
   databaseUrl: string;
   /** The base URL used in pages, redirects and whoami's profile URLs, without a trailing slash. */
   publicUrl: string;
@@ -13,6 +15,24 @@ export interface Config {
   codeTtl: number;
   /** Whether logs are written (the CLI turns them on for `serve`). */
   logLevel: 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  /** MONBAN_REDIS_URL: shared counters for rate limits and sign-in throttling; unset = each process counts alone. */
+  redisUrl: string | undefined;
+  /** MONBAN_REDIS_PREFIX: the start of every Redis key, so that several deployments can share one Redis. */
+  redisPrefix: string;
+  /** MONBAN_RATE_LIMIT: requests per client address, each window checked in turn; empty = off. */
+  rateLimits: RateLimit[];
+  /** MONBAN_TRUST_PROXY: Fastify's trustProxy, which decides whether X-Forwarded-For names the client. */
+  trustProxy: boolean | number | string[];
+  /** MONBAN_METRICS_PORT: serve /metrics on this port only; unset = on the main port. */
+  metricsPort: number | undefined;
+  /** MONBAN_SHUTDOWN_TIMEOUT: seconds that SIGTERM waits for requests in flight before exiting with status 1. */
+  shutdownTimeout: number;
+}
+
+/** At most `max` requests from one client address within `windowMs` (one entry of MONBAN_RATE_LIMIT). */
+export interface RateLimit {
+  max: number;
+  windowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -55,8 +75,17 @@ function publicUrl(env: Env, port: number): string {
 function databaseUrl(env: Env): string {
   const raw = env.MONBAN_DATABASE_URL;
   if (raw === undefined || raw === '') return './data/monban.sqlite3';
-  if (/^postgres(ql)?:\/\//.test(raw)) {
-    throw new ConfigError('MONBAN_DATABASE_URL', 'PostgreSQL is not supported yet; give a SQLite file path');
+  if (/^postgres(ql)?:\/\//i.test(raw)) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError('MONBAN_DATABASE_URL', 'is not a valid postgres:// URL');
+    }
+    if (url.hostname === '' && !url.searchParams.has('host')) {
+      throw new ConfigError('MONBAN_DATABASE_URL', 'the PostgreSQL URL names no host');
+    }
+    return raw;
   }
   const path = raw.replace(/^sqlite:(\/\/)?/, '');
   if (path === '') throw new ConfigError('MONBAN_DATABASE_URL', 'the SQLite path is empty');
@@ -73,8 +102,70 @@ function logLevel(env: Env, fallback: Config['logLevel']): Config['logLevel'] {
   return level;
 }
 
+function redisUrl(env: Env): string | undefined {
+  const raw = env.MONBAN_REDIS_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('MONBAN_REDIS_URL', 'is not a valid redis:// URL');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('MONBAN_REDIS_URL', `must use redis:// or rediss://, got "${url.protocol}"`);
+  }
+  if (url.hostname === '') throw new ConfigError('MONBAN_REDIS_URL', 'the Redis URL names no host');
+  return raw;
+}
+
+const WINDOWS_MS: Record<string, number> = { s: 1000, min: 60_000, h: 3_600_000 };
+
+/** `5/s,90/min` (Shikimori's limits, ref §6), or `off`. */
+function rateLimits(env: Env): RateLimit[] {
+  const raw = (env.MONBAN_RATE_LIMIT ?? '').trim();
+  if (raw === '') return [{ max: 5, windowMs: 1000 }, { max: 90, windowMs: 60_000 }];
+  if (raw === 'off') return [];
+  return raw.split(',').map((part) => {
+    const match = /^(\d+)\/(s|min|h)$/.exec(part.trim());
+    const max = Number(match?.[1]);
+    if (!match || !Number.isSafeInteger(max) || max < 1) {
+      throw new ConfigError('MONBAN_RATE_LIMIT', `must be "off" or a list like 5/s,90/min (units s, min, h), got "${raw}"`);
+    }
+    return { max, windowMs: WINDOWS_MS[match[2] ?? 's'] ?? 1000 };
+  });
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `true`, a number of hops, or a comma list of addresses, CIDR ranges and proxy-addr's names (loopback, ...). */
+function trustProxy(env: Env): Config['trustProxy'] {
+  const raw = (env.MONBAN_TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw.split(',').map((entry) => {
+    const value = entry.trim();
+    const [address = '', bits, ...rest] = value.split('/');
+    const version = isIP(address);
+    const prefixOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 6 ? 128 : 32));
+    if (!PROXY_NAMES.has(value) && (version === 0 || !prefixOk || rest.length > 0)) {
+      throw new ConfigError(
+        'MONBAN_TRUST_PROXY',
+        `must be true, false, a number of hops or a list of addresses and CIDR ranges, got "${value}"`,
+      );
+    }
+    return value;
+  });
+}
+
+function optionalPort(env: Env, name: string): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : positiveInteger(env, name, 0, 65535);
+}
+
 export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {}): Config {
   const port = positiveInteger(env, 'PORT', defaults.port ?? 3000, 65535);
+  const metricsPort = optionalPort(env, 'MONBAN_METRICS_PORT');
+  if (metricsPort === port) throw new ConfigError('MONBAN_METRICS_PORT', `must differ from PORT (${port})`);
   const host = env.HOST === undefined || env.HOST === '' ? (defaults.host ?? 'localhost') : env.HOST;
   return {
     port,
@@ -84,5 +175,11 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
     accessTokenTtl: positiveInteger(env, 'MONBAN_ACCESS_TOKEN_TTL', 86400),
     codeTtl: positiveInteger(env, 'MONBAN_CODE_TTL', 1800),
     logLevel: logLevel(env, defaults.logLevel ?? 'info'),
+    redisUrl: redisUrl(env),
+    redisPrefix: env.MONBAN_REDIS_PREFIX || 'monban:',
+    rateLimits: rateLimits(env),
+    trustProxy: trustProxy(env),
+    metricsPort,
+    shutdownTimeout: positiveInteger(env, 'MONBAN_SHUTDOWN_TIMEOUT', 10, 3600),
   };
 }

@@ -26,6 +26,15 @@ describe('loadConfig', () => {
       accessTokenTtl: 86400,
       codeTtl: 1800,
       logLevel: 'info',
+      redisUrl: undefined,
+      redisPrefix: 'monban:',
+      rateLimits: [
+        { max: 5, windowMs: 1000 },
+        { max: 90, windowMs: 60_000 },
+      ],
+      trustProxy: false,
+      metricsPort: undefined,
+      shutdownTimeout: 10,
     });
   });
 
@@ -60,6 +69,15 @@ describe('loadConfig', () => {
       accessTokenTtl: 3600,
       codeTtl: 600,
       logLevel: 'warn',
+      redisUrl: undefined,
+      redisPrefix: 'monban:',
+      rateLimits: [
+        { max: 5, windowMs: 1000 },
+        { max: 90, windowMs: 60_000 },
+      ],
+      trustProxy: false,
+      metricsPort: undefined,
+      shutdownTimeout: 10,
     });
   });
 

@@ -10,11 +10,15 @@ export interface Registration {
   locale?: Locale;
 }
 
-/** A registration that cannot be accepted, with the field it concerns and a message fit for the user. */
+/** Why a registration or a new password was refused; pages show it in the user's language. */
+export type RegistrationProblem = 'nickname_format' | 'nickname_taken' | 'password_length' | 'email_format';
+
+/** A registration that cannot be accepted, with the field it concerns and an English message (for the CLI). */
 export class RegistrationError extends Error {
   constructor(
     readonly field: 'nickname' | 'password' | 'email',
     message: string,
+    readonly problem?: RegistrationProblem,
   ) {
     super(message);
     this.name = 'RegistrationError';
@@ -26,18 +30,27 @@ export const PASSWORD_MAX = 128;
 const NICKNAME = /^[\p{L}\p{N}_.-]{2,20}$/u;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+function checkPassword(password: string): void {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    throw new RegistrationError(
+      'password',
+      `Password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters long.`,
+      'password_length',
+    );
+  }
+}
+
 function checkRegistration(r: Registration): void {
   if (!NICKNAME.test(r.nickname)) {
     throw new RegistrationError(
       'nickname',
       'Nickname must be 2 to 20 letters, digits, dots, dashes or underscores.',
+      'nickname_format',
     );
   }
-  if (r.password.length < PASSWORD_MIN || r.password.length > PASSWORD_MAX) {
-    throw new RegistrationError('password', `Password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters long.`);
-  }
+  checkPassword(r.password);
   if (r.email !== undefined && r.email !== '' && !EMAIL.test(r.email)) {
-    throw new RegistrationError('email', 'Email address is not valid.');
+    throw new RegistrationError('email', 'Email address is not valid.', 'email_format');
   }
 }
 
@@ -53,7 +66,9 @@ export async function registerUser(stores: Stores, registration: Registration, n
       at: now,
     });
   } catch (err) {
-    if (err instanceof NicknameTaken) throw new RegistrationError('nickname', 'This nickname is already taken.');
+    if (err instanceof NicknameTaken) {
+      throw new RegistrationError('nickname', 'This nickname is already taken.', 'nickname_taken');
+    }
     throw err;
   }
 }
@@ -66,4 +81,40 @@ export async function checkCredentials(stores: Stores, nickname: string, passwor
     return undefined;
   }
   return (await verifyPassword(found.passwordHash, password)) ? found.user : undefined;
+}
+
+export type PasswordChange =
+  | { changed: true }
+  | { changed: false; field: 'current_password' | 'password' | 'password_confirmation'; problem: PasswordProblem };
+
+export type PasswordProblem = 'current_password_wrong' | 'password_length' | 'password_mismatch';
+
+/**
+ * Changes a password after checking the current one (ASVS 6.2.3), and ends the user's other sessions (ASVS 7.4.3):
+ * whoever else was signed in with the old password is signed out. `keepSessionHash` is the session making the change.
+ */
+export async function changePassword(
+  stores: Stores,
+  user: User,
+  change: { current: string; password: string; confirmation: string },
+  keepSessionHash: string | undefined,
+  now: number,
+): Promise<PasswordChange> {
+  if (!(await checkCredentials(stores, user.nickname, change.current))) {
+    return { changed: false, field: 'current_password', problem: 'current_password_wrong' };
+  }
+  try {
+    checkPassword(change.password);
+  } catch {
+    return { changed: false, field: 'password', problem: 'password_length' };
+  }
+  if (change.password !== change.confirmation) {
+    return { changed: false, field: 'password_confirmation', problem: 'password_mismatch' };
+  }
+  const passwordHash = await hashPassword(change.password);
+  await stores.transaction(async (tx) => {
+    await tx.users.updatePassword(user.id, passwordHash, now);
+    await tx.sessions.deleteAllForUser(user.id, keepSessionHash);
+  });
+  return { changed: true };
 }

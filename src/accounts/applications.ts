@@ -16,10 +16,23 @@ export interface ApplicationRegistration {
   descriptionRu?: string;
 }
 
+/**
+ * Something wrong with one field of an application, for the form to show next to that field. `message` is the
+ * English sentence (the CLI prints it); pages translate by `code`. Redirect URI messages are Doorkeeper's (ref §3).
+ */
+export type ApplicationProblem =
+  | { field: 'name'; code: 'name_length'; message: string }
+  | { field: 'redirect_uri'; code: 'redirect_uri_blank'; message: string }
+  | { field: 'redirect_uri'; code: 'redirect_uri_invalid'; uri: string; detail: string; message: string }
+  | { field: 'description_en' | 'description_ru'; code: 'description_length'; message: string };
+
+export type ApplicationField = ApplicationProblem['field'];
+
 export class ApplicationError extends Error {
   constructor(
-    readonly field: 'name' | 'redirect_uri' | 'scopes' | 'owner',
+    readonly field: ApplicationField | 'scopes' | 'owner',
     message: string,
+    readonly problems: ApplicationProblem[] = [],
   ) {
     super(message);
     this.name = 'ApplicationError';
@@ -32,12 +45,70 @@ export interface RegisteredApplication {
   clientSecret: string;
 }
 
-export function checkRedirectUris(uris: string[]): void {
-  if (uris.length === 0) throw new ApplicationError('redirect_uri', "Redirect URI can't be blank.");
-  for (const uri of uris) {
-    const problem = redirectUriProblem(uri);
-    if (problem !== null) throw new ApplicationError('redirect_uri', `Redirect URI ${uri} ${problem}`);
+export const NAME_MAX = 255;
+/** Shikimori's limit on each description (ref §3). */
+export const DESCRIPTION_MAX = 16384;
+const URI_MAX = 2048;
+
+/**
+ * Doorkeeper's redirect URI rules (core/redirect-uri.ts), and what RFC 9700 §2.1 and §4.1.3 add: a registered URI
+ * is one exact URI, so no wildcard host, and carries no user name or password.
+ */
+export function redirectUriProblems(uris: readonly string[]): ApplicationProblem[] {
+  if (uris.length === 0) {
+    return [{ field: 'redirect_uri', code: 'redirect_uri_blank', message: "Redirect URI can't be blank." }];
   }
+  const problems: ApplicationProblem[] = [];
+  for (const uri of uris) {
+    let detail = uri.length > URI_MAX ? 'must be a valid URI.' : redirectUriProblem(uri);
+    if (detail === null && /^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
+      const url = new URL(uri);
+      if (url.hostname.includes('*')) detail = 'must be a valid URI.';
+      else if (url.username !== '' || url.password !== '') detail = 'must not contain a user name or password.';
+    }
+    if (detail !== null) {
+      problems.push({
+        field: 'redirect_uri',
+        code: 'redirect_uri_invalid',
+        uri,
+        detail,
+        message: `Redirect URI ${uri} ${detail}`,
+      });
+    }
+  }
+  return problems;
+}
+
+export function checkRedirectUris(uris: string[]): void {
+  const [first] = redirectUriProblems(uris);
+  if (first) throw new ApplicationError('redirect_uri', first.message, [first]);
+}
+
+/** The fields every application has, checked all at once so that the form can show every problem. */
+export interface ApplicationDetails {
+  name: string;
+  redirectUris: string[];
+  descriptionEn: string;
+  descriptionRu: string;
+}
+
+export function applicationProblems(details: ApplicationDetails): ApplicationProblem[] {
+  const problems: ApplicationProblem[] = [];
+  const name = details.name.trim();
+  if (name === '' || name.length > NAME_MAX) {
+    problems.push({ field: 'name', code: 'name_length', message: `Name must be 1 to ${NAME_MAX} characters long.` });
+  }
+  problems.push(...redirectUriProblems(details.redirectUris));
+  for (const [field, text] of [
+    ['description_en', details.descriptionEn],
+    ['description_ru', details.descriptionRu],
+  ] as const) {
+    if (text.length > DESCRIPTION_MAX) {
+      const message = `Description must be at most ${DESCRIPTION_MAX} characters long.`;
+      problems.push({ field, code: 'description_length', message });
+    }
+  }
+  return problems;
 }
 
 export function parseScopeList(text: string): string[] {
@@ -52,8 +123,14 @@ export async function registerApplication(
   now: number,
 ): Promise<RegisteredApplication> {
   const name = registration.name.trim();
-  if (name === '' || name.length > 255) throw new ApplicationError('name', 'Name must be 1 to 255 characters long.');
-  checkRedirectUris(registration.redirectUris);
+  const problems = applicationProblems({
+    name,
+    redirectUris: registration.redirectUris,
+    descriptionEn: registration.descriptionEn ?? '',
+    descriptionRu: registration.descriptionRu ?? '',
+  });
+  const [first] = problems;
+  if (first) throw new ApplicationError(first.field, first.message, problems);
   const scopes = registration.scopes ?? [...DEFAULT_SCOPES];
   const allowedScopes = registration.allowedScopes ?? [...new Set([...DEFAULT_SCOPES, ...scopes])];
   // Shikimori's restrict_scopes: an application's scopes stay within what an administrator allowed.

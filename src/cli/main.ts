@@ -1,9 +1,9 @@
 import { ApplicationError } from '../accounts/applications.js';
 import { RegistrationError } from '../accounts/accounts.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { migrateToLatest, MigrationError, openSqlite } from '../storage/database.js';
+import { migrateToLatest, MigrationError, openDatabase } from '../storage/database.js';
+import { StorageUnavailable } from '../storage/errors.js';
 import { appsCommand } from './apps.js';
-import { serveCommand } from './serve.js';
 import { UsageError, USAGE } from './usage.js';
 import { usersCommand } from './users.js';
 
@@ -12,7 +12,7 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 
 async function migrateCommand(): Promise<void> {
   const config = loadConfig();
-  const database = openSqlite(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl);
   try {
     const applied = await migrateToLatest(database);
     out(applied.length === 0 ? 'The database is up to date.' : `Applied migrations: ${applied.join(', ')}.`);
@@ -24,9 +24,12 @@ async function migrateCommand(): Promise<void> {
 async function run(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   switch (command) {
-    case 'serve':
+    case 'serve': {
       if (args.length > 0) throw new UsageError(`serve takes no arguments (got ${args.join(' ')})`);
-      return serveCommand(loadConfig(), out);
+      const config = loadConfig();
+      // Loaded on demand: the HTTP server is most of the start-up time of the other commands.
+      return (await import('./serve.js')).serveCommand(config, out);
+    }
     case 'migrate':
       if (args.length > 0) throw new UsageError(`migrate takes no arguments (got ${args.join(' ')})`);
       return migrateCommand();
@@ -51,7 +54,12 @@ run(process.argv.slice(2)).catch((e: unknown) => {
     process.exit(2);
   }
   if (e instanceof ConfigError) err(`monban: invalid setting ${e.message}`);
-  else if (e instanceof RegistrationError || e instanceof ApplicationError || e instanceof MigrationError) {
+  else if (
+    e instanceof RegistrationError ||
+    e instanceof ApplicationError ||
+    e instanceof MigrationError ||
+    e instanceof StorageUnavailable
+  ) {
     err(`monban: ${e.message}`);
   } else {
     err(`monban: unexpected error: ${e instanceof Error ? e.message : String(e)}`);

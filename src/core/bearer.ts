@@ -11,7 +11,8 @@ import { secretHash } from './secrets.js';
  * (RFC 6750 §3.1). Other Authorization schemes are not bearer tokens and are ignored, as Doorkeeper does.
  */
 export function bearerTokenOf(authorization: string | undefined, params: Params): string | undefined {
-  const header = authorization === undefined ? undefined : /^bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  // A malformed credential after "Bearer" is still a (bad) token, never a guest: Doorkeeper strips only the scheme.
+  const header = authorization === undefined ? undefined : /^bearer\s+(.+?)\s*$/i.exec(authorization)?.[1];
   const fromParams = [params.get('access_token'), params.get('bearer_token')].filter((t) => t !== undefined);
   if ((header === undefined ? 0 : 1) + fromParams.length > 1) {
     throw new InvalidRequest('The access token was given in more than one way.');
@@ -27,6 +28,9 @@ export function acceptableForApi(token: AccessToken): boolean {
   return token.scopes.some((s) => DEFAULT_SCOPES.includes(s));
 }
 
+/** How precisely a token's last use is recorded. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
 /**
  * Looks up a live access token, or throws `invalid_token` (always "The access token is invalid", as Shikimori
  * says). Its first use ends the lazy rotation of the refresh token it replaced (ref §4.4).
@@ -36,5 +40,9 @@ export async function authenticateAccessToken(ctx: OAuthContext, token: string):
   const now = ctx.now();
   if (!record || record.revokedAt !== null || isExpired(record, now)) throw new InvalidToken();
   if (record.previousRefreshTokenHash !== null) await ctx.stores.tokens.completeRotation(record, now);
+  // "Last used" for the user's list of applications: at most one write a minute per token keeps this path a read.
+  if (record.lastUsedAt === null || now - record.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+    await ctx.stores.tokens.touchLastUsed(record.id, now, LAST_USED_RESOLUTION_MS);
+  }
   return record;
 }

@@ -1,4 +1,5 @@
-import { InvalidClient, OAuthError, ServerError } from './errors.js';
+import { StorageUnavailable } from '../storage/errors.js';
+import { InvalidClient, OAuthError, ServerError, TemporarilyUnavailable } from './errors.js';
 
 /** Doorkeeper's realm, kept so that `WWW-Authenticate` is byte for byte what Shikimori's clients see. */
 export const REALM = 'Doorkeeper';
@@ -15,9 +16,14 @@ export const NO_STORE_HEADERS = {
   pragma: 'no-cache',
 } as const;
 
-/** Anything not meant for the client becomes `server_error` here, and only here. */
+/**
+ * Anything not meant for the client becomes `server_error` here, and only here; an unreachable database becomes
+ * `temporarily_unavailable` (RFC 6749 §4.1.2.1, §5.2), so the client retries and, for revocation, assumes the token
+ * still exists (RFC 7009 §2.2.1).
+ */
 export function asOAuthError(err: unknown): OAuthError {
-  return err instanceof OAuthError ? err : new ServerError();
+  if (err instanceof OAuthError) return err;
+  return err instanceof StorageUnavailable ? new TemporarilyUnavailable() : new ServerError();
 }
 
 function quoted(value: string): string {

@@ -58,9 +58,13 @@ export class InvalidRequest extends OAuthError {
   static missing(param: string): InvalidRequest {
     return new InvalidRequest(`Missing required parameter: ${param}.`);
   }
-  /** RFC 6749 §3.1, §3.2: request parameters MUST NOT be included more than once. */
+  /**
+   * RFC 6749 §3.1, §3.2: request parameters MUST NOT be included more than once. The name comes from the request,
+   * so it is given only when it fits error_description's characters (§4.1.2.1, §5.2).
+   */
   static duplicated(param: string): InvalidRequest {
-    return new InvalidRequest(`Parameter included more than once: ${param}.`);
+    const printable = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(param);
+    return new InvalidRequest(`Parameter included more than once${printable ? `: ${param}` : ''}.`);
   }
 }
 

@@ -60,6 +60,8 @@ export interface AccessToken {
   revokedAt: number | null;
   hasRefreshToken: boolean;
   previousRefreshTokenHash: string | null;
+  /** When the token last authenticated a request, to the minute (core/bearer.ts); null before its first use. */
+  lastUsedAt: number | null;
 }
 
 export function expiresAt(record: { createdAt: number; expiresIn: number }): number {

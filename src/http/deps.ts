@@ -1,5 +1,7 @@
+import type { AttemptCounter } from '../accounts/throttle.js';
 import type { Config } from '../config.js';
 import type { OAuthContext } from '../core/context.js';
+import type { Ops } from '../ops/index.js';
 import type { CookiePolicy } from './session.js';
 
 /** What every route module receives. */
@@ -7,4 +9,8 @@ export interface HttpDeps {
   ctx: OAuthContext;
   config: Config;
   cookies: CookiePolicy;
+  /** Failed sign-ins, counted per nickname and per address (accounts/throttle.ts). */
+  signInAttempts: AttemptCounter;
+  /** Health, metrics, logs and rate limits (src/ops). */
+  ops: Ops;
 }

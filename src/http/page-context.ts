@@ -2,12 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/csrf-protection';
 import type { Locale, User } from '../core/model.js';
 import type { HttpDeps } from './deps.js';
-import { localeFrom } from './i18n.js';
+import { localeOf } from './i18n.js';
 import { currentUser } from './session.js';
 
 export interface PageContext {
   locale: Locale;
   user: User | undefined;
+  /** Where the language switch comes back to: this page for a GET, else the page the form was on. */
+  path: string;
   /** A CSRF token for the forms of this page (sets the CSRF cookie on first use). */
   csrfToken(): string;
 }
@@ -16,8 +18,9 @@ export async function pageContext(deps: HttpDeps, request: FastifyRequest, reply
   const user = await currentUser(deps.ctx, request);
   let token: string | undefined;
   return {
-    locale: localeFrom(request.headers['accept-language']),
+    locale: localeOf(request),
     user,
+    path: request.method === 'GET' ? request.url : '/',
     csrfToken: () => (token ??= reply.generateCsrf()),
   };
 }

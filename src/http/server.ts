@@ -3,27 +3,21 @@ import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { opsServerOptions, registerOps } from '../ops/index.js';
+import { StorageUnavailable } from '../storage/errors.js';
 import type { HttpDeps } from './deps.js';
-import { localeFrom, t } from './i18n.js';
-import { redactUrl } from './log-redaction.js';
+import { localeOf, t } from './i18n.js';
 import { messagePage } from './pages/accounts.js';
 import { sendPage } from './page-context.js';
+import { accountSettingsRoutes } from './routes/account-settings.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
+import { applicationRoutes } from './routes/applications.js';
 import { authorizeRoutes } from './routes/authorize.js';
+import { guideRoutes } from './routes/guide.js';
 import { staticRoutes } from './routes/static.js';
 import { tokenRoutes } from './routes/token.js';
-
-function loggerOptions(level: HttpDeps['config']['logLevel']): FastifyServerOptions['logger'] {
-  if (level === 'silent') return false;
-  return {
-    level,
-    serializers: {
-      req: (req: { method: string; url: string; id?: string }) => ({ method: req.method, url: redactUrl(req.url) }),
-    },
-  };
-}
 
 /** Content-Security-Policy without inline scripts or styles, and no framing (consent must not be clickjacked). */
 const CSP = {
@@ -41,11 +35,9 @@ const CSP = {
 };
 
 export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: loggerOptions(deps.config.logLevel),
-    bodyLimit: 64 * 1024,
-    logController: new LogController({ disableRequestLogging: deps.config.logLevel !== 'debug' }),
-  });
+  // Logs, request ids and client addresses (MONBAN_TRUST_PROXY) are src/ops's, and so is what it registers first.
+  const app = Fastify({ ...opsServerOptions(deps.config, deps.ops), bodyLimit: 64 * 1024 });
+  await registerOps(app, deps.config, deps.ops);
 
   await app.register(cookie);
   await app.register(formbody);
@@ -59,8 +51,13 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const locale = localeOf(request);
+    if (err instanceof StorageUnavailable) {
+      // The database is unreachable: a page that says "try again", with 503 so that nothing caches or indexes it.
+      deps.ctx.reportError(err);
+      return sendPage(reply, 503, messagePage(locale, t(locale, 'errorOccurred'), t(locale, 'serverError')));
+    }
     const status = err.statusCode ?? 500;
-    const locale = localeFrom(request.headers['accept-language']);
     if (status >= 500) {
       deps.ctx.reportError(err);
       return sendPage(reply, 500, messagePage(locale, t(locale, 'errorOccurred'), t(locale, 'serverError')));
@@ -70,7 +67,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     return sendPage(reply, forbidden ? 403 : status, messagePage(locale, t(locale, 'errorOccurred'), message));
   });
   app.setNotFoundHandler((request, reply) => {
-    const locale = localeFrom(request.headers['accept-language']);
+    const locale = localeOf(request);
     return sendPage(reply, 404, messagePage(locale, t(locale, 'notFound'), t(locale, 'notFound')));
   });
 
@@ -85,7 +82,10 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     });
     await pages.register(async (scope) => authorizeRoutes(scope, deps));
     await pages.register(async (scope) => accountRoutes(scope, deps));
+    await pages.register(async (scope) => accountSettingsRoutes(scope, deps));
+    await pages.register(async (scope) => applicationRoutes(scope, deps));
     await pages.register(async (scope) => staticRoutes(scope, deps));
+    await pages.register(async (scope) => guideRoutes(scope, deps));
   });
   return app;
 }

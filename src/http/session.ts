@@ -56,5 +56,11 @@ export function safeReturnTo(value: unknown): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) {
     return '/';
   }
-  return /[\x00-\x1f]/.test(value) ? '/' : value;
+  if (/[\x00-\x1f\x7f]/.test(value)) return '/';
+  // A Location header carries ASCII only (Node refuses anything else): other characters travel percent-encoded.
+  try {
+    return value.replace(/[^\x00-\x7f]+/gu, (text) => encodeURIComponent(text));
+  } catch {
+    return '/'; // a lone surrogate, which no URL can carry
+  }
 }

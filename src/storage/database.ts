@@ -3,13 +3,40 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { SQLITE, type DialectTraits } from './dialect.js';
+import { StorageUnavailable } from './errors.js';
 import { migrationProvider } from './migrations/index.js';
+import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
+import { withUnavailability } from './unavailable-dialect.js';
 
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: DialectTraits;
   close(): Promise<void>;
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
+export function isPostgresUrl(url: string): boolean {
+  return POSTGRES_URL.test(url);
+}
+
+/** Opens MONBAN_DATABASE_URL as config.ts read it: a `postgres://` URL, or else a SQLite path (or `:memory:`). */
+export function openDatabase(url: string): OpenDatabase {
+  return isPostgresUrl(url) ? openPostgres(url) : openSqlite(url);
+}
+
+/** The database as it may be printed or logged: a PostgreSQL URL without its password. */
+export function databaseLabel(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    parsed.search = '';
+    return parsed.href;
+  } catch {
+    return 'postgres://...';
+  }
 }
 
 /** Opens the SQLite file (creating its folder), in WAL mode so that readers never wait for the writer. */
@@ -21,7 +48,7 @@ export function openSqlite(path: string): OpenDatabase {
   sqlite.pragma('foreign_keys = ON');
   // Several processes may share one file (the CLI beside a running server): wait for a lock instead of failing.
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: withUnavailability(new SqliteDialect({ database: sqlite })) });
   return { db, dialect: SQLITE, close: () => db.destroy() };
 }
 
@@ -40,7 +67,9 @@ export class MigrationError extends Error {
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
-  const { error, results } = await migrator(database).migrateToLatest();
+  const { error, results } = await database.dialect.migrating(database.db, () => migrator(database).migrateToLatest());
+  // An unreachable database is not a broken migration: say so, and let the caller decide.
+  if (error instanceof StorageUnavailable) throw error;
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new MigrationError(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -24,6 +24,7 @@ export interface UserStore {
   findById(id: number): Promise<User | undefined>;
   findByNickname(nickname: string): Promise<{ user: User; passwordHash: string } | undefined>;
   touchLastOnline(id: number, at: number): Promise<void>;
+  updatePassword(id: number, passwordHash: string, at: number): Promise<void>;
 }
 
 export interface NewApplication {
@@ -39,10 +40,36 @@ export interface NewApplication {
   at: number;
 }
 
+/** What an owner (or, for allowedScopes, an administrator) may change in an application. */
+export interface ApplicationChanges {
+  name: string;
+  redirectUris: string[];
+  scopes: string[];
+  allowedScopes: string[];
+  descriptionEn: string;
+  descriptionRu: string;
+  at: number;
+}
+
 export interface ApplicationStore {
   create(application: NewApplication): Promise<Application>;
   findByUid(uid: string): Promise<Application | undefined>;
   findById(id: number): Promise<Application | undefined>;
+  /** Saves new settings; undefined when there is no such application. */
+  update(id: number, changes: ApplicationChanges): Promise<Application | undefined>;
+  /** Replaces the client secret's hash, so the old secret stops working at once; false when there is none. */
+  replaceSecret(id: number, secretHash: string, at: number): Promise<boolean>;
+  /** Deletes an application together with its codes and tokens; false when there was none. */
+  delete(id: number): Promise<boolean>;
+  /** The applications a user owns, by name. */
+  listByOwner(ownerId: number): Promise<Application[]>;
+  /** Every application, by name, at most `limit` of them (the administrators' list). */
+  listAll(limit: number): Promise<Application[]>;
+  /**
+   * For each of these applications, how many distinct users hold a non-revoked token or code for it. Applications
+   * without any are absent from the map.
+   */
+  countUsers(applicationIds: number[]): Promise<Map<number, number>>;
 }
 
 export interface NewAuthorizationCode {
@@ -63,6 +90,8 @@ export interface AuthorizationCodeStore {
    */
   consume(codeHash: string, applicationId: number, at: number): Promise<AuthorizationCode | undefined>;
   findByHash(codeHash: string): Promise<AuthorizationCode | undefined>;
+  /** Revokes every unconsumed code of this user for this application, so none can be redeemed; returns how many. */
+  revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number>;
 }
 
 export interface NewAccessToken {
@@ -78,10 +107,25 @@ export interface NewAccessToken {
   at: number;
 }
 
+/** A user's live token, as the list of applications with access to the account shows it. */
+export interface LiveGrant {
+  applicationId: number;
+  scopes: string[];
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
 export interface AccessTokenStore {
   create(token: NewAccessToken): Promise<AccessToken>;
   findByToken(tokenHash: string): Promise<AccessToken | undefined>;
   findByRefreshToken(refreshTokenHash: string): Promise<AccessToken | undefined>;
+  /**
+   * Inside a transaction: locks the live (non-revoked) token with this refresh token until the transaction ends,
+   * and returns it; undefined when there is none. A revocation or completeRotation of that token, in any process,
+   * waits for the transaction, and one that committed first makes this return undefined: a refresh either
+   * completes before the old token is revoked, or fails (ref §4.4).
+   */
+  lockForRefresh(refreshTokenHash: string): Promise<AccessToken | undefined>;
   /** Revokes one token (its access and refresh token together); false if it was already revoked. */
   revoke(id: number, at: number): Promise<boolean>;
   /** Revokes every token descending from one authorization code; returns how many were still live. */
@@ -93,6 +137,15 @@ export interface AccessTokenStore {
   completeRotation(token: AccessToken, at: number): Promise<void>;
   /** The scope sets of this user's non-revoked tokens for this application, newest first (for skipping consent). */
   grantedScopes(applicationId: number, userId: number): Promise<string[][]>;
+  /**
+   * Records a use of the token at `at`, unless one was recorded less than `minIntervalMs` earlier: one conditional
+   * UPDATE, so concurrent requests write at most once per interval. True when it wrote.
+   */
+  touchLastUsed(id: number, at: number, minIntervalMs: number): Promise<boolean>;
+  /** Revokes every live token of this user for this application; returns how many were live. */
+  revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number>;
+  /** This user's non-revoked tokens, oldest first. */
+  liveGrantsOfUser(userId: number): Promise<LiveGrant[]>;
 }
 
 export interface SessionStore {
@@ -100,6 +153,8 @@ export interface SessionStore {
   /** The signed-in user of an unexpired session. */
   findUser(idHash: string, now: number): Promise<User | undefined>;
   delete(idHash: string): Promise<void>;
+  /** Ends every session of this user except the one with `exceptIdHash`; returns how many ended. */
+  deleteAllForUser(userId: number, exceptIdHash?: string): Promise<number>;
 }
 
 export interface Stores {

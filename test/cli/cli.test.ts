@@ -191,7 +191,7 @@ describe('monban CLI', () => {
       );
       assert.deepEqual(storedValuesContaining(database.path, [app.client_secret]), []);
 
-      const config = loadConfig({ MONBAN_DATABASE_URL: database.path }, { logLevel: 'silent' });
+      const config = loadConfig({ MONBAN_DATABASE_URL: database.path, MONBAN_RATE_LIMIT: 'off' }, { logLevel: 'silent' });
       const monban: Monban = await createMonban(config);
       try {
         const token = (secret: string) =>

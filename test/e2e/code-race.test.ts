@@ -136,7 +136,7 @@ describe('one code, many concurrent redemptions, in-process on a file-backed SQL
   before(async () => {
     database = await tempDatabase();
     const config = loadConfig(
-      { MONBAN_DATABASE_URL: database.path, MONBAN_PUBLIC_URL: 'http://localhost:3000' },
+      { MONBAN_DATABASE_URL: database.path, MONBAN_PUBLIC_URL: 'http://localhost:3000', MONBAN_RATE_LIMIT: 'off' },
       { logLevel: 'silent' },
     );
     monban = await createMonban(config);

@@ -25,7 +25,8 @@ export class TestMonban {
   ) {}
 
   static async start(env: Record<string, string> = {}): Promise<TestMonban> {
-    const config = loadConfig({ MONBAN_PUBLIC_URL: PUBLIC_URL, ...env }, { logLevel: 'silent' });
+    // Rate limits are on by default (5/s, as Shikimori); only the tests about them turn them back on.
+    const config = loadConfig({ MONBAN_PUBLIC_URL: PUBLIC_URL, MONBAN_RATE_LIMIT: 'off', ...env }, { logLevel: 'silent' });
     const clock = new TestClock();
     const monban = await createMonban(config, { database: openSqlite(':memory:'), now: clock.now });
     monban.ctx.reportError = (err) => {

@@ -116,6 +116,8 @@ export class ServerProcess {
           HOST: '127.0.0.1',
           MONBAN_PUBLIC_URL: `http://127.0.0.1:${port}`,
           MONBAN_LOG_LEVEL: 'warn',
+          // On by default (5/s, as Shikimori); only the tests about limits turn them back on.
+          MONBAN_RATE_LIMIT: 'off',
           ...env,
         }),
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -226,6 +226,81 @@ export function storeContract(
         assert.equal(after?.revokedAt, null);
       });
 
+      it('locks a live token for a refresh, never a revoked or unknown one (ref §4.4)', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const live = await token(app.id, alice.id, { tokenHash: 'live-at', refreshTokenHash: 'live-rt' });
+        const revoked = await token(app.id, alice.id, { tokenHash: 'gone-at', refreshTokenHash: 'gone-rt' });
+        await stores.tokens.revoke(revoked.id, now);
+        assert.deepEqual(await stores.transaction((tx) => tx.tokens.lockForRefresh('live-rt')), live);
+        assert.equal(await stores.transaction((tx) => tx.tokens.lockForRefresh('gone-rt')), undefined);
+        assert.equal(await stores.transaction((tx) => tx.tokens.lockForRefresh('live-at')), undefined);
+        assert.equal(await stores.transaction((tx) => tx.tokens.lockForRefresh('nope')), undefined);
+        // Locking changes nothing.
+        assert.deepEqual(await stores.tokens.findByRefreshToken('live-rt'), live);
+      });
+
+      it('makes a rotation that completes during a refresh wait for it, and fail the refreshes after it (ref §4.4)', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        await token(app.id, alice.id, { tokenHash: 'old-at', refreshTokenHash: 'old-rt' });
+        const fresh = await token(app.id, alice.id, { tokenHash: 'new-at', previousRefreshTokenHash: 'old-rt' });
+        let rotation: Promise<void> | undefined;
+        const child = await stores.transaction(async (tx) => {
+          const locked = await tx.tokens.lockForRefresh('old-rt');
+          assert.ok(locked);
+          // Outside the transaction, on another connection where the backend has several: it must wait.
+          rotation = stores.tokens.completeRotation(fresh, now + 1);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          assert.equal((await tx.tokens.findByRefreshToken('old-rt'))?.revokedAt, null);
+          return tx.tokens.create({
+            tokenHash: 'child-at',
+            refreshTokenHash: 'child-rt',
+            applicationId: app.id,
+            userId: alice.id,
+            grantId: null,
+            parentId: locked.id,
+            scopes: locked.scopes,
+            expiresIn: 60,
+            previousRefreshTokenHash: 'old-rt',
+            at: now,
+          });
+        });
+        await rotation;
+        assert.equal((await stores.tokens.findByRefreshToken('old-rt'))?.revokedAt, now + 1);
+        assert.deepEqual(await stores.tokens.findByToken('child-at'), child);
+        assert.equal(await stores.transaction((tx) => tx.tokens.lockForRefresh('old-rt')), undefined);
+      });
+
+      it('revokes the family member a refresh adds while the revocation waits for it (RFC 6749 §4.1.2)', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const grant = await code(app.id, alice.id);
+        const first = await token(app.id, alice.id, { grantId: grant.id, tokenHash: 'f1', refreshTokenHash: 'f1-rt' });
+        let revocation: Promise<number> | undefined;
+        await stores.transaction(async (tx) => {
+          assert.ok(await tx.tokens.lockForRefresh('f1-rt'));
+          await tx.tokens.create({
+            tokenHash: 'f2',
+            refreshTokenHash: 'f2-rt',
+            applicationId: app.id,
+            userId: alice.id,
+            grantId: grant.id,
+            parentId: first.id,
+            scopes: first.scopes,
+            expiresIn: 60,
+            previousRefreshTokenHash: 'f1-rt',
+            at: now,
+          });
+          // A replayed code's revocation starts now and has to wait for this refresh.
+          revocation = stores.tokens.revokeFamily(grant.id, now + 1);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        });
+        assert.equal(await revocation, 2);
+        assert.equal((await stores.tokens.findByToken('f1'))?.revokedAt, now + 1);
+        assert.equal((await stores.tokens.findByToken('f2'))?.revokedAt, now + 1);
+      });
+
       it("lists a user's granted scope sets for an application, newest first, without revoked ones", async () => {
         const alice = await user();
         const bob = await user('bob');
@@ -281,6 +356,168 @@ export function storeContract(
         });
         assert.equal((await stores.codes.findByHash('code-hash'))?.revokedAt, now);
         assert.ok(await stores.tokens.findByToken('tx-at'));
+      });
+    });
+
+    describe('application management, authorized applications and accounts', () => {
+      it('updates an application, replaces its secret, and finds nothing to update when it is gone', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const changes = {
+          name: 'Renamed',
+          redirectUris: ['https://b.example/cb'],
+          scopes: ['comments'],
+          allowedScopes: ['comments', 'messages'],
+          descriptionEn: 'new en',
+          descriptionRu: 'new ru',
+          at: now + 1,
+        };
+        const updated = await stores.applications.update(app.id, changes);
+        assert.deepEqual(updated, {
+          ...app,
+          name: 'Renamed',
+          redirectUris: ['https://b.example/cb'],
+          scopes: ['comments'],
+          allowedScopes: ['comments', 'messages'],
+          descriptionEn: 'new en',
+          descriptionRu: 'new ru',
+          updatedAt: now + 1,
+        });
+        assert.deepEqual(await stores.applications.findById(app.id), updated);
+        assert.equal(await stores.applications.replaceSecret(app.id, 'new-secret-hash', now + 2), true);
+        assert.equal((await stores.applications.findById(app.id))?.secretHash, 'new-secret-hash');
+        assert.equal(await stores.applications.update(app.id + 1000, changes), undefined);
+        assert.equal(await stores.applications.replaceSecret(app.id + 1000, 'x', now), false);
+      });
+
+      it('deletes an application with its codes and tokens', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const kept = await application(alice.id, 'client-2');
+        await code(app.id, alice.id);
+        await token(app.id, alice.id, { tokenHash: 'gone' });
+        await token(kept.id, alice.id, { tokenHash: 'kept' });
+        assert.equal(await stores.applications.delete(app.id), true);
+        assert.equal(await stores.applications.delete(app.id), false);
+        assert.equal(await stores.applications.findById(app.id), undefined);
+        assert.equal(await stores.codes.findByHash('code-hash'), undefined);
+        assert.equal(await stores.tokens.findByToken('gone'), undefined);
+        assert.ok(await stores.tokens.findByToken('kept'));
+      });
+
+      it("lists a user's applications by name, and all of them up to a limit", async () => {
+        const alice = await user();
+        const bob = await user('bob');
+        const zeta = await stores.applications.update((await application(alice.id, 'c1')).id, {
+          name: 'Zeta', redirectUris: ['https://a.example/cb'], scopes: [], allowedScopes: [], descriptionEn: '',
+          descriptionRu: '', at: now,
+        });
+        const alpha = await application(alice.id, 'c2');
+        const bobs = await application(bob.id, 'c3');
+        assert.deepEqual(await stores.applications.listByOwner(alice.id), [alpha, zeta]);
+        assert.deepEqual(await stores.applications.listByOwner(bob.id), [bobs]);
+        assert.deepEqual(await stores.applications.listAll(2), [alpha, bobs]);
+      });
+
+      it('counts distinct users holding a live token or an unconsumed code', async () => {
+        const alice = await user();
+        const bob = await user('bob');
+        const carol = await user('carol');
+        const dave = await user('dave');
+        const app = await application(alice.id);
+        const other = await application(alice.id, 'client-2');
+        const quiet = await application(alice.id, 'client-3');
+        await token(app.id, alice.id);
+        await token(app.id, alice.id);
+        await code(app.id, alice.id);
+        await code(app.id, bob.id, 'bob-code');
+        await stores.tokens.revoke((await token(app.id, carol.id)).id, now);
+        await code(app.id, dave.id, 'dave-code');
+        await stores.codes.consume('dave-code', app.id, now);
+        await token(app.id, null, { refreshTokenHash: null });
+        await token(other.id, carol.id);
+        const counts = await stores.applications.countUsers([app.id, other.id, quiet.id]);
+        assert.deepEqual([...counts].sort((a, b) => a[0] - b[0]), [[app.id, 2], [other.id, 1]]);
+        assert.deepEqual(await stores.applications.countUsers([]), new Map());
+      });
+
+      it("revokes all of one user's tokens and unconsumed codes for one application, and nothing else", async () => {
+        const alice = await user();
+        const bob = await user('bob');
+        const app = await application(alice.id);
+        const other = await application(alice.id, 'client-2');
+        await token(app.id, alice.id, { tokenHash: 'a1' });
+        await token(app.id, alice.id, { tokenHash: 'a2' });
+        await token(app.id, bob.id, { tokenHash: 'b1' });
+        await token(other.id, alice.id, { tokenHash: 'o1' });
+        await code(app.id, alice.id, 'ac');
+        await code(app.id, bob.id, 'bc');
+        assert.equal(await stores.tokens.revokeAllForUser(app.id, alice.id, now + 1), 2);
+        assert.equal(await stores.tokens.revokeAllForUser(app.id, alice.id, now + 2), 0);
+        assert.equal(await stores.codes.revokeAllForUser(app.id, alice.id, now + 1), 1);
+        assert.equal((await stores.tokens.findByToken('a1'))?.revokedAt, now + 1);
+        assert.equal((await stores.tokens.findByToken('a2'))?.revokedAt, now + 1);
+        assert.equal((await stores.tokens.findByToken('b1'))?.revokedAt, null);
+        assert.equal((await stores.tokens.findByToken('o1'))?.revokedAt, null);
+        assert.equal(await stores.codes.consume('ac', app.id, now + 3), undefined);
+        assert.ok(await stores.codes.consume('bc', app.id, now + 3));
+      });
+
+      it('records a token\'s last use at most once per interval', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const t = await token(app.id, alice.id, { tokenHash: 'used' });
+        assert.equal(t.lastUsedAt, null);
+        assert.equal(await stores.tokens.touchLastUsed(t.id, now, 60_000), true);
+        assert.equal(await stores.tokens.touchLastUsed(t.id, now + 59_999, 60_000), false);
+        assert.equal((await stores.tokens.findByToken('used'))?.lastUsedAt, now);
+        assert.equal(await stores.tokens.touchLastUsed(t.id, now + 60_000, 60_000), true);
+        assert.equal((await stores.tokens.findByToken('used'))?.lastUsedAt, now + 60_000);
+      });
+
+      it('gives one write to many concurrent uses of a token', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const t = await token(app.id, alice.id);
+        const writes = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => stores.tokens.touchLastUsed(t.id, now + i, 60_000)),
+        );
+        assert.equal(writes.filter(Boolean).length, 1);
+      });
+
+      it("lists a user's live tokens with their scopes and last use", async () => {
+        const alice = await user();
+        const bob = await user('bob');
+        const app = await application(alice.id);
+        const first = await token(app.id, alice.id, { scopes: ['user_rates'] });
+        await stores.tokens.touchLastUsed(first.id, now + 5, 60_000);
+        const revoked = await token(app.id, alice.id, { scopes: ['email'] });
+        await stores.tokens.revoke(revoked.id, now);
+        await token(app.id, alice.id, { scopes: ['comments', 'topics'] });
+        await token(app.id, bob.id, { scopes: ['messages'] });
+        assert.deepEqual(await stores.tokens.liveGrantsOfUser(alice.id), [
+          { applicationId: app.id, scopes: ['user_rates'], createdAt: now, lastUsedAt: now + 5 },
+          { applicationId: app.id, scopes: ['comments', 'topics'], createdAt: now, lastUsedAt: null },
+        ]);
+      });
+
+      it('changes a password hash', async () => {
+        const alice = await user();
+        await stores.users.updatePassword(alice.id, 'new-hash', now + 1);
+        assert.equal((await stores.users.findByNickname('alice'))?.passwordHash, 'new-hash');
+      });
+
+      it("ends a user's other sessions, or all of them", async () => {
+        const alice = await user();
+        const bob = await user('bob');
+        for (const id of ['a1', 'a2', 'a3']) await stores.sessions.create(id, alice.id, now, now + 1000);
+        await stores.sessions.create('b1', bob.id, now, now + 1000);
+        assert.equal(await stores.sessions.deleteAllForUser(alice.id, 'a2'), 2);
+        assert.equal(await stores.sessions.findUser('a1', now), undefined);
+        assert.deepEqual(await stores.sessions.findUser('a2', now), alice);
+        assert.deepEqual(await stores.sessions.findUser('b1', now), bob);
+        assert.equal(await stores.sessions.deleteAllForUser(alice.id), 1);
+        assert.equal(await stores.sessions.findUser('a2', now), undefined);
       });
     });
   });

@@ -48,7 +48,8 @@ async function checkClient(ctx: OAuthContext, clientId: string): Promise<Applica
 function checkRedirectUri(params: Params, application: Application): string {
   if (params.isDuplicated('redirect_uri')) throw new AuthorizationError(InvalidRequest.duplicated('redirect_uri'));
   const redirectUri = params.get('redirect_uri');
-  if (redirectUri === undefined) throw new AuthorizationError(InvalidRequest.missing('redirect_uri'));
+  // Doorkeeper's validate_redirect_uri: a blank redirect_uri is invalid_redirect_uri, like a wrong one (ref §4.1).
+  if (redirectUri === undefined) throw new AuthorizationError(new InvalidRedirectUri());
   if (!application.redirectUris.some((registered) => redirectUriMatches(redirectUri, registered))) {
     throw new AuthorizationError(new InvalidRedirectUri());
   }

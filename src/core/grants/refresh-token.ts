@@ -19,29 +19,37 @@ export const refreshTokenGrant: Grant = {
     const refreshTokenHash = secretHash(refreshToken);
     const previous = await ctx.stores.tokens.findByRefreshToken(refreshTokenHash);
     if (!previous || previous.revokedAt !== null) throw new InvalidGrant();
-    // Wrong credentials are invalid_client; none at all, or another client's, are invalid_grant (Doorkeeper).
-    const client = credentials ? await authenticateClient(ctx, credentials) : undefined;
+    // Wrong credentials are invalid_client; none at all, or another client's, are invalid_grant (Doorkeeper). A
+    // client_id without a secret is no credentials (Doorkeeper's Credentials#blank?).
+    const client = credentials?.clientSecret ? await authenticateClient(ctx, credentials) : undefined;
     if (!client || client.id !== previous.applicationId) throw new InvalidGrant();
 
     let scopes = previous.scopes;
     const requested = params.get('scope');
-    if (requested !== undefined) {
+    // A blank scope keeps the old one, as Doorkeeper's `@original_scopes.present?` does (and resolveScopes).
+    if (requested !== undefined && requested.trim() !== '') {
       const parsed = parseScope(requested);
       // RFC 6749 §6: the scope may narrow but never widen the original grant.
       if (parsed === null || parsed.length === 0 || !isSubset(parsed, previous.scopes)) throw new InvalidScope();
       scopes = parsed;
     }
 
-    return issueToken(ctx.stores.tokens, {
-      applicationId: client.id,
-      userId: previous.userId,
-      grantId: previous.grantId,
-      parentId: previous.id,
-      scopes,
-      withRefreshToken: true,
-      previousRefreshTokenHash: refreshTokenHash,
-      expiresIn: ctx.accessTokenTtl,
-      at: ctx.now(),
+    // Check and insert in one transaction that locks the old token: the first use of a token issued earlier from
+    // it (completeRotation, in any process) either waits for this refresh or makes it fail; never a new token
+    // from a refresh token already retired.
+    return ctx.stores.transaction(async (stores) => {
+      if (!(await stores.tokens.lockForRefresh(refreshTokenHash))) throw new InvalidGrant();
+      return issueToken(stores.tokens, {
+        applicationId: client.id,
+        userId: previous.userId,
+        grantId: previous.grantId,
+        parentId: previous.id,
+        scopes,
+        withRefreshToken: true,
+        previousRefreshTokenHash: refreshTokenHash,
+        expiresIn: ctx.accessTokenTtl,
+        at: ctx.now(),
+      });
     });
   },
 };

@@ -1,5 +1,6 @@
 import type { Locale, User } from '../../core/model.js';
 import { t } from '../i18n.js';
+import { csrfField, describedBy, fieldErrors, hint, notice } from './form.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
 
@@ -9,7 +10,10 @@ export interface AccountFormView {
   returnTo: string;
   nickname?: string;
   email?: string;
+  /** A message about the whole form: bad credentials (never saying which part was wrong), or too many tries. */
   error?: string | undefined;
+  /** Messages next to a field (sign-up). */
+  fieldErrors?: Partial<Record<'nickname' | 'password' | 'email', string[]>>;
 }
 
 function returnQuery(returnTo: string): string {
@@ -18,42 +22,97 @@ function returnQuery(returnTo: string): string {
 
 export function signInPage(view: AccountFormView): string {
   const { locale } = view;
+  const path = `/users/sign_in${returnQuery(view.returnTo)}`;
   const body = html`
 <section class="card narrow">
   <h1>${t(locale, 'signIn')}</h1>
-  ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
-  <form method="post" action="/users/sign_in${returnQuery(view.returnTo)}">
-    <input type="hidden" name="_csrf" value="${view.csrfToken}">
+  ${notice(view.error)}
+  <form method="post" action="${path}" id="sign_in">
+    ${csrfField(view.csrfToken)}
     <label for="nickname">${t(locale, 'nickname')}</label>
-    <input id="nickname" name="nickname" autocomplete="username" required value="${view.nickname ?? ''}">
+    <input id="nickname" name="nickname" autocomplete="username" required autocapitalize="none" spellcheck="false"
+      value="${view.nickname ?? ''}">
     <label for="password">${t(locale, 'password')}</label>
     <input id="password" name="password" type="password" autocomplete="current-password" required>
     <button type="submit" class="primary">${t(locale, 'signIn')}</button>
   </form>
   <p>${t(locale, 'noAccount')} <a href="/users/sign_up${returnQuery(view.returnTo)}">${t(locale, 'signUp')}</a></p>
 </section>`;
-  return layout({ locale, title: t(locale, 'signIn') }, body);
+  return layout({ locale, title: t(locale, 'signIn'), path }, body);
 }
 
 export function signUpPage(view: AccountFormView): string {
   const { locale } = view;
+  const path = `/users/sign_up${returnQuery(view.returnTo)}`;
+  const errors = (field: 'nickname' | 'password' | 'email') => view.fieldErrors?.[field] ?? [];
   const body = html`
 <section class="card narrow">
   <h1>${t(locale, 'signUp')}</h1>
-  ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
-  <form method="post" action="/users/sign_up${returnQuery(view.returnTo)}">
-    <input type="hidden" name="_csrf" value="${view.csrfToken}">
+  ${notice(view.error)}
+  <form method="post" action="${path}" id="sign_up">
+    ${csrfField(view.csrfToken)}
     <label for="nickname">${t(locale, 'nickname')}</label>
-    <input id="nickname" name="nickname" autocomplete="username" required value="${view.nickname ?? ''}">
+    <input id="nickname" name="nickname" autocomplete="username" required autocapitalize="none" spellcheck="false"
+      value="${view.nickname ?? ''}"${describedBy('nickname', { errors: errors('nickname') })}>
+    ${fieldErrors('nickname', errors('nickname'))}
     <label for="email">${t(locale, 'email')}</label>
-    <input id="email" name="email" type="email" autocomplete="email" value="${view.email ?? ''}">
+    <input id="email" name="email" type="email" autocomplete="email"
+      value="${view.email ?? ''}"${describedBy('email', { errors: errors('email') })}>
+    ${fieldErrors('email', errors('email'))}
     <label for="password">${t(locale, 'password')}</label>
-    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="8">
+    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="8"
+      maxlength="128"${describedBy('password', { hint: true, errors: errors('password') })}>
+    ${hint('password', t(locale, 'passwordHint'))}
+    ${fieldErrors('password', errors('password'))}
     <button type="submit" class="primary">${t(locale, 'signUp')}</button>
   </form>
   <p>${t(locale, 'haveAccount')} <a href="/users/sign_in${returnQuery(view.returnTo)}">${t(locale, 'signIn')}</a></p>
 </section>`;
-  return layout({ locale, title: t(locale, 'signUp') }, body);
+  return layout({ locale, title: t(locale, 'signUp'), path }, body);
+}
+
+export type PasswordField = 'current_password' | 'password' | 'password_confirmation';
+
+export interface SettingsView {
+  locale: Locale;
+  user: User;
+  csrfToken: string;
+  errors?: Partial<Record<PasswordField, string[]>>;
+  /** Shown after a successful change. */
+  done?: string | undefined;
+  /** Too many wrong current passwords. */
+  error?: string | undefined;
+}
+
+/** Account settings: changing the password needs the current one and the new one twice (ASVS 6.2.3). */
+export function settingsPage(view: SettingsView): string {
+  const { locale } = view;
+  const errors = (field: PasswordField) => view.errors?.[field] ?? [];
+  const field = (id: PasswordField, label: string, autocomplete: string, withHint = false) => html`
+    <label for="${id}">${label}</label>
+    <input id="${id}" name="${id}" type="password" autocomplete="${autocomplete}" required
+      ${id === 'current_password' ? '' : html`minlength="8" maxlength="128"`}${describedBy(id, {
+        hint: withHint,
+        errors: errors(id),
+      })}>
+    ${withHint ? hint(id, t(locale, 'passwordHint')) : ''}
+    ${fieldErrors(id, errors(id))}`;
+  const body = html`
+<section class="card narrow">
+  <h1>${t(locale, 'settingsTitle')}</h1>
+  <h2>${t(locale, 'changePassword')}</h2>
+  ${notice(view.done, 'success')}${notice(view.error)}
+  <form method="post" action="/users/password" id="change_password">
+    ${csrfField(view.csrfToken)}
+    <input type="text" name="nickname" value="${view.user.nickname}" autocomplete="username" hidden>
+    ${field('current_password', t(locale, 'currentPassword'), 'current-password')}
+    ${field('password', t(locale, 'newPassword'), 'new-password', true)}
+    ${field('password_confirmation', t(locale, 'newPasswordConfirmation'), 'new-password')}
+    <button type="submit" class="primary">${t(locale, 'changePassword')}</button>
+  </form>
+</section>`;
+  const frame = { locale, title: t(locale, 'settingsTitle'), user: view.user, csrfToken: view.csrfToken };
+  return layout({ ...frame, path: '/users/edit' }, body);
 }
 
 export function homePage(locale: Locale, user: User | undefined, csrfToken: string | undefined): string {
@@ -61,11 +120,20 @@ export function homePage(locale: Locale, user: User | undefined, csrfToken: stri
 <section class="card">
   <h1>門番 Monban</h1>
   <p>${t(locale, 'home')}</p>
-  ${user ? '' : html`<p><a href="/users/sign_in">${t(locale, 'signIn')}</a> · <a href="/users/sign_up">${t(locale, 'signUp')}</a></p>`}
+  ${user
+    ? html`<p><a href="/oauth/applications">${t(locale, 'homeApplications')}</a></p>`
+    : html`<p><a href="/users/sign_in">${t(locale, 'signIn')}</a> ·
+        <a href="/users/sign_up">${t(locale, 'signUp')}</a></p>`}
 </section>`;
   return layout({ locale, title: 'Monban', user, csrfToken }, body);
 }
 
-export function messagePage(locale: Locale, title: string, message: string): string {
-  return layout({ locale, title }, html`<section class="card"><h1>${title}</h1><p role="alert">${message}</p></section>`);
+export function messagePage(
+  locale: Locale,
+  title: string,
+  message: string,
+  frame: { user?: User | undefined; csrfToken?: string | undefined } = {},
+): string {
+  const body = html`<section class="card"><h1>${title}</h1><p role="alert">${message}</p></section>`;
+  return layout({ locale, title, ...frame }, body);
 }

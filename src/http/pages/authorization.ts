@@ -1,13 +1,23 @@
 import type { AuthorizationRequest } from '../../core/authorization/request.js';
 import type { Locale, User } from '../../core/model.js';
 import type { OAuthError } from '../../core/errors.js';
-import { SCOPE_DESCRIPTIONS } from '../../core/scopes.js';
-import { t } from '../i18n.js';
+import { isOob } from '../../core/redirect-uri.js';
+import { scopeDescription, t } from '../i18n.js';
+import { copyButton, csrfField } from './form.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
 
-function scopeDescription(scope: string, locale: Locale): string {
-  return SCOPE_DESCRIPTIONS[scope]?.[locale] ?? scope;
+/** Where the answer goes: the client's host, or a code shown here for an out-of-band client (checklist §F 39). */
+function destination(locale: Locale, redirectUri: string): string {
+  if (isOob(redirectUri)) return t(locale, 'redirectsOob');
+  let host = redirectUri;
+  try {
+    const url = new URL(redirectUri);
+    host = url.host === '' ? `${url.protocol}` : url.host;
+  } catch {
+    // the request was validated; show the URI as it is
+  }
+  return t(locale, 'redirectsTo', { host });
 }
 
 export interface ConsentView {
@@ -16,6 +26,8 @@ export interface ConsentView {
   request: AuthorizationRequest;
   csrfToken: string;
   problem?: 'no_scope_chosen' | undefined;
+  /** The page the language switch comes back to. */
+  path?: string | undefined;
 }
 
 /** Shikimori's consent page (ref §3): one ticked checkbox per scope; Authorize and Deny post to /oauth/authorize. */
@@ -24,7 +36,7 @@ export function consentPage(view: ConsentView): string {
   const app = request.application;
   const description = locale === 'ru' ? app.descriptionRu || app.descriptionEn : app.descriptionEn || app.descriptionRu;
   const hidden = html`
-    <input type="hidden" name="_csrf" value="${view.csrfToken}">
+    ${csrfField(view.csrfToken)}
     <input type="hidden" name="client_id" value="${app.uid}">
     <input type="hidden" name="redirect_uri" value="${request.redirectUri}">
     <input type="hidden" name="state" value="${request.state ?? ''}">
@@ -35,26 +47,29 @@ export function consentPage(view: ConsentView): string {
   <h1>${t(locale, 'authorizationRequired')}</h1>
   <h2>${t(locale, 'authorizeAccount', { nickname: view.user.nickname })}</h2>
   <div class="application"><strong class="application-name">${app.name}</strong>
-    ${description ? html`<p class="application-description">${description}</p>` : ''}</div>
+    ${description ? html`<p class="application-description">${description}</p>` : ''}
+    <p class="hint"><a href="/oauth/applications/${app.id}">${t(locale, 'aboutApplication')}</a></p></div>
   ${view.problem === 'no_scope_chosen' ? html`<p class="error" role="alert">${t(locale, 'noScopeChosen')}</p>` : ''}
   <form method="post" action="/oauth/authorize" id="authorize">
     ${hidden}
     <input type="hidden" name="scope_choice" value="1">
     <fieldset><legend>${t(locale, 'willBeAbleTo')}</legend>
     ${request.scopes.map(
-      (scope) => html`<label class="scope"><input type="checkbox" name="scopes" value="${scope}" checked>
-        <span>${scopeDescription(scope, locale)}</span> <code>${scope}</code></label>`,
+      (scope) => html`<label class="scope" for="scope_${scope}"><input type="checkbox" name="scopes" value="${scope}"
+        id="scope_${scope}" checked> <span>${scopeDescription(locale, scope)}</span> <code>${scope}</code></label>`,
     )}
     </fieldset>
-    <button type="submit" class="primary">${t(locale, 'authorize')}</button>
+    <p class="hint">${destination(locale, request.redirectUri)}</p>
+    <button type="submit" class="primary" id="authorize_button">${t(locale, 'authorize')}</button>
   </form>
   <form method="post" action="/oauth/authorize" id="deny">
     ${hidden}
     <input type="hidden" name="_method" value="delete">
-    <button type="submit">${t(locale, 'deny')}</button>
+    <button type="submit" id="deny_button">${t(locale, 'deny')}</button>
   </form>
 </section>`;
-  return layout({ locale, title: t(locale, 'title'), user: view.user, csrfToken: view.csrfToken }, body);
+  const frame = { locale, title: t(locale, 'title'), user: view.user, csrfToken: view.csrfToken, path: view.path };
+  return layout(frame, body);
 }
 
 /** The out-of-band code page (ref §3): the code in `<code id="authorization_code">`, not in the title. */
@@ -64,8 +79,10 @@ export function codePage(locale: Locale, user: User, code: string, csrfToken: st
   <h1>${t(locale, 'authorizationCode')}</h1>
   <p>${t(locale, 'copyCode')}</p>
   <p><code id="authorization_code">${code}</code></p>
+  ${copyButton(locale, 'authorization_code')}
 </section>`;
-  return layout({ locale, title: t(locale, 'title'), user, csrfToken }, body);
+  const path = `/oauth/authorize/${encodeURIComponent(code)}`;
+  return layout({ locale, title: t(locale, 'title'), user, csrfToken, path }, body);
 }
 
 /** A request that cannot be sent back to the client: shown to the user, with status 400. */

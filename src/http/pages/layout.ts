@@ -8,17 +8,45 @@ export interface PageFrame {
   user?: User | undefined;
   /** CSRF token for the sign-out form, when signed in. */
   csrfToken?: string | undefined;
+  /** The page the language switch comes back to (default: the home page). */
+  path?: string | undefined;
 }
 
-/** The page around every screen: no inline script or style (the CSP allows neither), no third-party assets. */
+const LANGUAGES: ReadonlyArray<{ locale: Locale; name: string }> = [
+  { locale: 'en', name: 'English' },
+  { locale: 'ru', name: 'Русский' },
+];
+
+/** Plain links, so the switch works without JavaScript (GET /locale sets a cookie and comes back). */
+function languageSwitch(frame: PageFrame): SafeHtml {
+  const back = encodeURIComponent(frame.path ?? '/');
+  return html`<nav class="languages" aria-label="${t(frame.locale, 'language')}">${LANGUAGES.map(({ locale, name }) =>
+    locale === frame.locale
+      ? html`<span id="locale_${locale}" lang="${locale}" aria-current="true">${name}</span>`
+      : html`<a id="locale_${locale}" lang="${locale}" hreflang="${locale}"
+          href="/locale?to=${locale}&amp;return_to=${back}">${name}</a>`,
+  )}</nav>`;
+}
+
+function accountNav(frame: PageFrame): SafeHtml {
+  const { locale, user } = frame;
+  if (!user) return html`<nav class="account"><a href="/users/sign_in">${t(locale, 'signIn')}</a></nav>`;
+  return html`<nav class="account">
+    <span class="who">${t(locale, 'signedInAs', { nickname: user.nickname })}</span>
+    <a href="/oauth/applications" id="nav_applications">${t(locale, 'navApplications')}</a>
+    <a href="/users/edit" id="nav_settings">${t(locale, 'navSettings')}</a>
+    <form class="sign-out" method="post" action="/users/sign_out">
+      <input type="hidden" name="_csrf" value="${frame.csrfToken ?? ''}">
+      <button type="submit" class="link" id="sign_out">${t(locale, 'signOut')}</button>
+    </form>
+  </nav>`;
+}
+
+/**
+ * The page around every screen: no inline script or style (the CSP allows neither), no third-party assets. The
+ * one script only adds copy buttons; every page works without it.
+ */
 export function layout(frame: PageFrame, body: SafeHtml): string {
-  const account = frame.user
-    ? html`<form class="sign-out" method="post" action="/users/sign_out">
-        <span>${t(frame.locale, 'signedInAs', { nickname: frame.user.nickname })}</span>
-        <input type="hidden" name="_csrf" value="${frame.csrfToken ?? ''}">
-        <button type="submit" class="link">${t(frame.locale, 'signOut')}</button>
-      </form>`
-    : html`<a href="/users/sign_in">${t(frame.locale, 'signIn')}</a>`;
   return html`<!doctype html>
 <html lang="${frame.locale}">
 <head>
@@ -26,10 +54,12 @@ export function layout(frame: PageFrame, body: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${frame.title}</title>
 <link rel="stylesheet" href="/assets/monban.css">
+<script src="/assets/monban.js" defer></script>
 </head>
 <body>
-<header class="top"><a class="brand" href="/">門番 Monban</a><nav>${account}</nav></header>
-<main>${body}</main>
+<a class="skip" href="#main">${t(frame.locale, 'skipToContent')}</a>
+<header class="top"><a class="brand" href="/">門番 Monban</a>${accountNav(frame)}${languageSwitch(frame)}</header>
+<main id="main">${body}</main>
 </body>
 </html>
 `.value;

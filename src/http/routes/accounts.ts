@@ -1,19 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { checkCredentials, registerUser, RegistrationError } from '../../accounts/accounts.js';
-import { Params } from '../../core/params.js';
+import { SignInThrottle } from '../../accounts/throttle.js';
 import type { HttpDeps } from '../deps.js';
+import { formBody, formText } from '../form-fields.js';
 import { t } from '../i18n.js';
 import { pageContext, seeOther, sendPage } from '../page-context.js';
 import { signInPage, signUpPage } from '../pages/accounts.js';
 import { sameOriginGuard } from '../same-origin.js';
 import { endSession, safeReturnTo, startSession } from '../session.js';
-import { bodyParams } from '../wire.js';
 
 type WithReturnTo = { Querystring: { return_to?: string } };
 
-/** Sign up, sign in and sign out. Every form is CSRF-protected and refused from other origins. */
+/**
+ * Sign up, sign in and sign out. Every form is CSRF-protected and refused from other origins. Failed sign-ins are
+ * throttled per nickname and per address (accounts/throttle.ts), with the same answer whether the nickname exists.
+ */
 export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const guarded = { onRequest: sameOriginGuard(deps.config.publicUrl), preHandler: app.csrfProtection };
+  const throttle = new SignInThrottle(deps.signInAttempts);
 
   app.get<WithReturnTo>('/users/sign_in', async (request, reply) => {
     const page = await pageContext(deps, request, reply);
@@ -25,13 +29,20 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
   app.post<WithReturnTo>('/users/sign_in', guarded, async (request, reply) => {
     const page = await pageContext(deps, request, reply);
     const returnTo = safeReturnTo(request.query.return_to);
-    const form = new Params(bodyParams(request.body));
-    const nickname = form.get('nickname') ?? '';
-    const user = await checkCredentials(deps.ctx.stores, nickname, form.get('password') ?? '');
+    const form = formBody(request.body);
+    const nickname = formText(form, 'nickname');
+    const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname };
+    // Limited: the password is not even checked, so a right guess inside the window gains nothing (checklist §E 32).
+    if (await throttle.blocked(nickname, request.ip)) {
+      reply.header('retry-after', String(Math.ceil(throttle.windowMs / 1000)));
+      return sendPage(reply, 429, signInPage({ ...view, error: t(page.locale, 'tooManySignIns') }));
+    }
+    const user = await checkCredentials(deps.ctx.stores, nickname, formText(form, 'password'));
     if (!user) {
-      const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname };
+      await throttle.failed(nickname, request.ip);
       return sendPage(reply, 401, signInPage({ ...view, error: t(page.locale, 'badCredentials') }));
     }
+    await throttle.succeeded(nickname);
     await startSession(deps.ctx, request, reply, user, deps.cookies);
     return seeOther(reply, returnTo);
   });
@@ -46,18 +57,19 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
   app.post<WithReturnTo>('/users/sign_up', guarded, async (request, reply) => {
     const page = await pageContext(deps, request, reply);
     const returnTo = safeReturnTo(request.query.return_to);
-    const form = new Params(bodyParams(request.body));
-    const nickname = form.get('nickname') ?? '';
-    const email = form.get('email') ?? '';
+    const form = formBody(request.body);
+    const nickname = formText(form, 'nickname');
+    const email = formText(form, 'email');
     try {
-      const registration = { nickname, email, password: form.get('password') ?? '', locale: page.locale };
+      const registration = { nickname, email, password: formText(form, 'password'), locale: page.locale };
       const user = await registerUser(deps.ctx.stores, registration, deps.ctx.now());
       await startSession(deps.ctx, request, reply, user, deps.cookies);
       return seeOther(reply, returnTo);
     } catch (err) {
       if (!(err instanceof RegistrationError)) throw err;
+      const message = err.problem ? t(page.locale, err.problem) : err.message;
       const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname, email };
-      return sendPage(reply, 422, signUpPage({ ...view, error: err.message }));
+      return sendPage(reply, 422, signUpPage({ ...view, fieldErrors: { [err.field]: [message] } }));
     }
   });
 

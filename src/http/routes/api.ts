@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acceptableForApi, authenticateAccessToken, bearerTokenOf } from '../../core/bearer.js';
-import { errorResponse } from '../../core/error-response.js';
-import { InvalidToken, OAuthError, ServerError } from '../../core/errors.js';
+import { asOAuthError, errorResponse } from '../../core/error-response.js';
+import { InvalidToken, OAuthError, TemporarilyUnavailable } from '../../core/errors.js';
 import type { AccessToken } from '../../core/model.js';
+import { StorageUnavailable } from '../../storage/errors.js';
 import { Params } from '../../core/params.js';
 import { userJson } from '../api/user-json.js';
 import type { HttpDeps } from '../deps.js';
@@ -32,7 +33,7 @@ function bearerAuthentication(deps: HttpDeps) {
       request.accessToken = record;
     } catch (err) {
       if (!(err instanceof OAuthError)) deps.ctx.reportError(err);
-      const error = err instanceof OAuthError ? err : new ServerError();
+      const error = asOAuthError(err);
       await sendWire(reply, errorResponse(error, error instanceof InvalidToken ? 'unauthorized' : undefined));
     }
   };
@@ -50,6 +51,12 @@ export async function apiRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
     return payload;
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send(notFound(request)));
+  // An API client gets JSON when the database is unavailable; anything else goes on to the server's handler.
+  app.setErrorHandler((err, _request, reply) => {
+    if (!(err instanceof StorageUnavailable)) throw err;
+    deps.ctx.reportError(err);
+    return sendWire(reply, errorResponse(new TemporarilyUnavailable()));
+  });
 
   /** GET /api/users/whoami: the token's user; `null` without a token (ref §5). */
   app.get('/users/whoami', async (request, reply) => {

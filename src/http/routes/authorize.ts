@@ -5,6 +5,7 @@ import {
   type AuthorizationOutcome,
   type Decision,
 } from '../../core/authorization/flow.js';
+import { DESCRIPTIONS, InvalidRequest, OAuthError } from '../../core/errors.js';
 import type { User } from '../../core/model.js';
 import { Params } from '../../core/params.js';
 import type { HttpDeps } from '../deps.js';
@@ -16,8 +17,29 @@ import { bodyParams } from '../wire.js';
 /** Fields of Monban's consent form that are not authorization request parameters. */
 const FORM_FIELDS = ['_csrf', '_method', 'scope_choice', 'scopes'];
 
+/**
+ * The consent form's answer: the request from its hidden fields, and the decision. The form is form-encoded, so any
+ * other body (JSON, multipart), or a repeated `_method` or `scope_choice`, is a forged form and gets no decision.
+ */
+function consentAnswer(request: FastifyRequest, deny: boolean): { params: Params; decision: Decision } | OAuthError {
+  const formEncoded = /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '');
+  if (!formEncoded) return new InvalidRequest(DESCRIPTIONS.invalidRequest);
+  const body = bodyParams(request.body);
+  const form = new Params(body);
+  const params = new Params(Object.fromEntries(Object.entries(body).filter(([k]) => !FORM_FIELDS.includes(k))));
+  try {
+    if (deny || form.get('_method')?.toLowerCase() === 'delete') return { params, decision: { approve: false } };
+    const chosenScopes = form.get('scope_choice') ? form.getAll('scopes') : undefined;
+    return { params, decision: { approve: true, chosenScopes } };
+  } catch (err) {
+    if (err instanceof OAuthError) return err;
+    throw err;
+  }
+}
+
 function signInFirst(reply: FastifyReply, returnTo: string): FastifyReply {
-  return reply.code(302).header('location', `/users/sign_in?return_to=${encodeURIComponent(returnTo)}`).send();
+  const location = `/users/sign_in?return_to=${encodeURIComponent(returnTo)}`;
+  return reply.code(302).header('cache-control', 'no-store').header('location', location).send();
 }
 
 /**
@@ -40,6 +62,7 @@ function render(reply: FastifyReply, page: PageContext, user: User, outcome: Aut
           request: outcome.request,
           csrfToken: page.csrfToken(),
           problem: outcome.problem,
+          path: page.path,
         }),
       );
   }
@@ -59,14 +82,9 @@ export async function authorizeRoutes(app: FastifyInstance, deps: HttpDeps): Pro
   async function decide(request: FastifyRequest, reply: FastifyReply, deny: boolean): Promise<FastifyReply> {
     const page = await pageContext(deps, request, reply);
     if (!page.user) return reply.code(303).header('location', '/users/sign_in').send();
-    const body = bodyParams(request.body);
-    const form = new Params(body);
-    const requestParams = Object.fromEntries(Object.entries(body).filter(([k]) => !FORM_FIELDS.includes(k)));
-    const decision: Decision =
-      deny || form.get('_method')?.toLowerCase() === 'delete'
-        ? { approve: false }
-        : { approve: true, chosenScopes: form.get('scope_choice') ? form.getAll('scopes') : undefined };
-    const outcome = await decideAuthorization(deps.ctx, new Params(requestParams), page.user, decision);
+    const answer = consentAnswer(request, deny);
+    if (answer instanceof OAuthError) return render(reply, page, page.user, { kind: 'error', error: answer });
+    const outcome = await decideAuthorization(deps.ctx, answer.params, page.user, answer.decision);
     return render(reply, page, page.user, outcome);
   }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AVATAR_SIZES, placeholderAvatar, STYLESHEET } from '../assets.js';
+import { AVATAR_SIZES, placeholderAvatar, SCRIPT, STYLESHEET } from '../assets.js';
 import type { HttpDeps } from '../deps.js';
 import { pageContext, sendPage } from '../page-context.js';
 import { homePage } from '../pages/accounts.js';
@@ -15,6 +15,10 @@ export async function staticRoutes(app: FastifyInstance, deps: HttpDeps): Promis
 
   app.get('/assets/monban.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  );
+
+  app.get('/assets/monban.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(SCRIPT),
   );
 
   app.get<{ Params: { file: string } }>('/assets/globals/missing_avatar/:file', async (request, reply) => {

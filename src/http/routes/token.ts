@@ -16,9 +16,12 @@ function tokenRequest(request: FastifyRequest): TokenRequest {
  * (the guide's `curl -F`) or JSON (Shikimori's own guide page); a body that cannot be parsed is `invalid_request`.
  */
 export async function tokenRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
-  app.setErrorHandler((err, _request, reply) => {
+  app.setErrorHandler((err, request, reply) => {
     const status = (err as { statusCode?: unknown }).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
+    // The endpoints answer their own errors, so what lands here is the body parsers'. Busboy's errors for a malformed
+    // multipart body carry no status code, yet they are the client's fault all the same.
+    const unreadable = typeof status === 'number' ? status >= 400 && status < 500 : request.isMultipart();
+    if (unreadable) {
       const reason = err instanceof Error ? err.message.replace(/\.$/, '') : 'malformed';
       return sendWire(reply, errorResponse(new InvalidRequest(`The request body could not be read: ${reason}.`)));
     }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Application } from '../../core/model.js';
 import type { Database } from '../schema.js';
-import type { ApplicationStore, NewApplication } from '../stores.js';
+import type { ApplicationChanges, ApplicationStore, NewApplication } from '../stores.js';
 import { toApplication } from './rows.js';
 
 export class SqlApplicationStore implements ApplicationStore {
@@ -37,5 +37,84 @@ export class SqlApplicationStore implements ApplicationStore {
   async findById(id: number): Promise<Application | undefined> {
     const row = await this.db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toApplication(row);
+  }
+
+  async update(id: number, changes: ApplicationChanges): Promise<Application | undefined> {
+    const row = await this.db
+      .updateTable('applications')
+      .set({
+        name: changes.name,
+        redirect_uri: changes.redirectUris.join('\n'),
+        scopes: changes.scopes.join(' '),
+        allowed_scopes: changes.allowedScopes.join(' '),
+        description_en: changes.descriptionEn,
+        description_ru: changes.descriptionRu,
+        updated_at: changes.at,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toApplication(row);
+  }
+
+  async replaceSecret(id: number, secretHash: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('applications')
+      .set({ secret_hash: secretHash, updated_at: at })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Codes and tokens go with it: their foreign keys cascade (migrations/001_initial.ts). */
+  async delete(id: number): Promise<boolean> {
+    const result = await this.db.deleteFrom('applications').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async listByOwner(ownerId: number): Promise<Application[]> {
+    const rows = await this.db
+      .selectFrom('applications')
+      .selectAll()
+      .where('owner_id', '=', ownerId)
+      .orderBy('name')
+      .orderBy('id')
+      .execute();
+    return rows.map(toApplication);
+  }
+
+  async listAll(limit: number): Promise<Application[]> {
+    const rows = await this.db
+      .selectFrom('applications')
+      .selectAll()
+      .orderBy('name')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toApplication);
+  }
+
+  async countUsers(applicationIds: number[]): Promise<Map<number, number>> {
+    if (applicationIds.length === 0) return new Map();
+    const holders = this.db
+      .selectFrom('access_tokens')
+      .select(['application_id', 'user_id'])
+      .where('application_id', 'in', applicationIds)
+      .where('revoked_at', 'is', null)
+      .where('user_id', 'is not', null)
+      .union(
+        this.db
+          .selectFrom('access_grants')
+          .select(['application_id', 'user_id'])
+          .where('application_id', 'in', applicationIds)
+          .where('revoked_at', 'is', null),
+      );
+    // UNION (not UNION ALL) already leaves one row per (application, user).
+    const rows = await this.db
+      .selectFrom(holders.as('holders'))
+      .select(['holders.application_id', (eb) => eb.fn.countAll<number | string | bigint>().as('users')])
+      .groupBy('holders.application_id')
+      .execute();
+    return new Map(rows.map((r) => [Number(r.application_id), Number(r.users)]));
   }
 }

@@ -45,4 +45,15 @@ export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
       .executeTakeFirst();
     return row && toAuthorizationCode(row);
   }
+
+  async revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number> {
+    const result = await this.db
+      .updateTable('access_grants')
+      .set({ revoked_at: at })
+      .where('application_id', '=', applicationId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
 }

@@ -66,5 +66,6 @@ export function toAccessToken(row: Selectable<AccessTokensTable>): AccessToken {
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
     hasRefreshToken: row.refresh_token_hash !== null,
     previousRefreshTokenHash: row.previous_refresh_token_hash,
+    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
   };
 }

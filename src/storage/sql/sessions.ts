@@ -28,4 +28,11 @@ export class SqlSessionStore implements SessionStore {
   async delete(idHash: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
   }
+
+  async deleteAllForUser(userId: number, exceptIdHash?: string): Promise<number> {
+    let query = this.db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (exceptIdHash !== undefined) query = query.where('id_hash', '!=', exceptIdHash);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { AccessToken } from '../../core/model.js';
 import type { Database } from '../schema.js';
-import type { AccessTokenStore, NewAccessToken } from '../stores.js';
+import type { AccessTokenStore, LiveGrant, NewAccessToken } from '../stores.js';
 import { splitList, toAccessToken } from './rows.js';
 
 /** How many of a user's tokens for one application are looked at when deciding to skip the consent page. */
 const GRANTED_SCOPES_LIMIT = 50;
+/** Bounds revokeFamily: each pass after the first only exists because a refresh ran concurrently. */
+const FAMILY_REVOCATION_PASSES = 10;
 
 export class SqlAccessTokenStore implements AccessTokenStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -48,6 +50,18 @@ export class SqlAccessTokenStore implements AccessTokenStore {
     return row && toAccessToken(row);
   }
 
+  /** A conditional UPDATE that changes nothing: the one row lock that both dialects take the same way. */
+  async lockForRefresh(refreshTokenHash: string): Promise<AccessToken | undefined> {
+    const row = await this.db
+      .updateTable('access_tokens')
+      .set((eb) => ({ refresh_token_hash: eb.ref('refresh_token_hash') }))
+      .where('refresh_token_hash', '=', refreshTokenHash)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toAccessToken(row);
+  }
+
   async revoke(id: number, at: number): Promise<boolean> {
     const result = await this.db
       .updateTable('access_tokens')
@@ -58,14 +72,24 @@ export class SqlAccessTokenStore implements AccessTokenStore {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * Until a pass finds no live member. A refresh holding a member's row lock (lockForRefresh) makes a pass wait
+   * for it, but under PostgreSQL's READ COMMITTED that pass cannot see the token the refresh then inserted; the
+   * next pass does. A pass that revokes nothing proves no live member is left for a refresh to lock.
+   */
   async revokeFamily(grantId: number, at: number): Promise<number> {
-    const result = await this.db
-      .updateTable('access_tokens')
-      .set({ revoked_at: at })
-      .where('grant_id', '=', grantId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    let revoked = 0;
+    for (let pass = 0; pass < FAMILY_REVOCATION_PASSES; pass++) {
+      const result = await this.db
+        .updateTable('access_tokens')
+        .set({ revoked_at: at })
+        .where('grant_id', '=', grantId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) return revoked;
+      revoked += Number(result.numUpdatedRows);
+    }
+    return revoked;
   }
 
   async completeRotation(token: AccessToken, at: number): Promise<void> {
@@ -94,5 +118,42 @@ export class SqlAccessTokenStore implements AccessTokenStore {
       .limit(GRANTED_SCOPES_LIMIT)
       .execute();
     return rows.map((r) => splitList(r.scopes));
+  }
+
+  async touchLastUsed(id: number, at: number, minIntervalMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('access_tokens')
+      .set({ last_used_at: at })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', at - minIntervalMs)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number> {
+    const result = await this.db
+      .updateTable('access_tokens')
+      .set({ revoked_at: at })
+      .where('application_id', '=', applicationId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async liveGrantsOfUser(userId: number): Promise<LiveGrant[]> {
+    const rows = await this.db
+      .selectFrom('access_tokens')
+      .select(['application_id', 'scopes', 'created_at', 'last_used_at'])
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      applicationId: Number(r.application_id),
+      scopes: splitList(r.scopes),
+      createdAt: Number(r.created_at),
+      lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+    }));
   }
 }

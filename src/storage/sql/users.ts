@@ -53,4 +53,12 @@ export class SqlUserStore implements UserStore {
   async touchLastOnline(id: number, at: number): Promise<void> {
     await this.db.updateTable('users').set({ last_online_at: at }).where('id', '=', id).execute();
   }
+
+  async updatePassword(id: number, passwordHash: string, at: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: at })
+      .where('id', '=', id)
+      .execute();
+  }
 }

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * What every part of the benchmark agrees on: the seeded client, user and redirect URI, and how the secrets of
+ * seeded tokens, codes and sessions are derived. Secrets are deterministic (SHA-256 of a label and an index, as
+ * URL-safe base64: 43 characters, the shape of Monban's random secrets), so that a seeder written in SQL, one
+ * written in JavaScript and the load driver all know the same values without passing millions of them around.
+ */
+
+export const SEED_LABEL = 'monban-bench-v1';
+
+export type SecretKind =
+  /** access tokens that stay in the store (whoami reads them) */
+  | 'resident-access'
+  | 'resident-refresh'
+  /** tokens whose refresh tokens the refresh scenario spends, each once */
+  | 'pool-access'
+  | 'pool-refresh'
+  /** authorization codes the code scenario spends, each once */
+  | 'code'
+  | 'session';
+
+export function benchSecret(kind: SecretKind, index: number): string {
+  return createHash('sha256').update(`${SEED_LABEL}:${kind}:${index}`, 'utf8').digest('base64url');
+}
+
+export const CLIENT_ID = 'bench-client-0000000000000000000000000000000';
+export const CLIENT_SECRET = 'bench-secret-0000000000000000000000000000000';
+export const REDIRECT_URI = 'https://client.example/cb';
+/** Scopes of every seeded token (one of Shikimori's default scopes, so whoami accepts them). */
+export const SEED_SCOPES = 'user_rates';
+/** Seeded tokens and codes outlive any benchmark (ten years, in seconds). */
+export const SEED_TTL_S = 10 * 365 * 24 * 3600;
+/** The signed-in user of the flow scenario (the first seeded user). */
+export const FLOW_USER_INDEX = 0;
+
+/** How many rows of each kind a target is seeded with. */
+export interface SeedPlan {
+  users: number;
+  /** Tokens that stay in the store; whoami picks among them. */
+  resident: number;
+  /** Fresh refresh tokens for the refresh scenario (each spent once). */
+  refreshPool: number;
+  /** Fresh codes for the code scenario (each spent once). */
+  codePool: number;
+}
+
+export const SCENARIOS = ['whoami', 'refresh', 'code', 'client_credentials', 'flow'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export const SCENARIO_TITLES: Record<Scenario, string> = {
+  whoami: '1. GET /api/users/whoami (distinct valid tokens)',
+  refresh: '2. POST /oauth/token refresh_token (each token once)',
+  code: '3. POST /oauth/token authorization_code (each code once)',
+  client_credentials: '4. POST /oauth/token client_credentials',
+  flow: '5. full flow: authorize (signed in) + code exchange + whoami',
+};
+
+/** What the orchestrator hands the driver (as a JSON file): one measured run of one scenario against one target. */
+export interface DriverSpec {
+  target: string;
+  scenario: Scenario;
+  baseUrl: string;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  /** One secret a line: tokens (whoami), refresh tokens or codes, handed out in file order, each request its own. */
+  secretsFile?: string;
+  /** Whether the secrets may be handed out again when the list ends (whoami's tokens may; refresh tokens not). */
+  reuseSecrets: boolean;
+  whoamiPath: string;
+  tokenPath: string;
+  /** Added to every token request body (client credentials, redirect_uri, scope, ...). */
+  tokenParams: Record<string, string>;
+  /** The flow: path and query of the authorization request, and the cookies of a signed-in user. */
+  authorizeUrl?: string;
+  cookie?: string;
+}
+
+export interface DriverResult {
+  target: string;
+  scenario: Scenario;
+  /** Requests answered in the measured period (for the flow: completed flows). */
+  completed: number;
+  durationS: number;
+  /** Requests (or flows) per second. */
+  rate: number;
+  latencyMs: { p50: number; p90: number; p99: number; mean: number; max: number };
+  /** Answers with a status other than the scenario's expected one, socket errors, timeouts. */
+  unexpected: number;
+  errors: number;
+  timeouts: number;
+  /** A sample of the unexpected answers, to say why a run failed. */
+  samples: string[];
+  /** Why this run does not count, if it does not. */
+  failure: string | null;
+}

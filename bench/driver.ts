@@ -1,0 +1,287 @@
+/**
+ * The load driver, run as a process of its own (`node dist/bench/driver.js SPEC.json`): it reads one DriverSpec,
+ * warms the target up, drives it with autocannon for the measured period, and prints one DriverResult as JSON on
+ * its last line of stdout. It runs in its own process so that the server under test and the client only share the
+ * machine's cores, never an event loop.
+ *
+ * Every request of scenarios 1-3 carries its own secret from the spec's list: whoami tokens cycle through many
+ * distinct tokens, refresh tokens and codes are each sent once (a list that runs out fails the run rather than
+ * resend one). Latency is measured here, per request (for the flow: per complete flow), in microseconds.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import type { DriverResult, DriverSpec, Scenario } from './common.js';
+
+type Request = autocannon.Request;
+type Context = Record<string, unknown>;
+
+/** Secrets handed out in order; `next()` returns undefined when a list that may not be reused runs out. */
+class SecretList {
+  private cursor = 0;
+  exhausted = false;
+
+  constructor(
+    private readonly secrets: string[],
+    private readonly reuse: boolean,
+  ) {
+    if (secrets.length === 0) throw new Error('the secrets list is empty');
+  }
+
+  next(): string {
+    if (this.cursor >= this.secrets.length) {
+      if (!this.reuse) {
+        this.exhausted = true;
+        // Keep the connection busy with an answer that will be counted as unexpected; the run is failed anyway.
+        return this.secrets[this.secrets.length - 1] as string;
+      }
+      this.cursor = 0;
+    }
+    return this.secrets[this.cursor++] as string;
+  }
+
+  get used(): number {
+    return this.cursor;
+  }
+}
+
+/** Latencies in milliseconds, and the statuses that were not the expected ones. */
+class Recorder {
+  latencies: number[] = [];
+  completed = 0;
+  unexpected = 0;
+  samples: string[] = [];
+  recording = false;
+
+  ok(startedAt: number): void {
+    if (!this.recording) return;
+    this.completed++;
+    this.latencies.push(performance.now() - startedAt);
+  }
+
+  bad(what: string): void {
+    if (!this.recording) return;
+    this.unexpected++;
+    if (this.samples.length < 5) this.samples.push(what.slice(0, 300));
+  }
+
+  reset(): void {
+    this.latencies = [];
+    this.completed = 0;
+    this.unexpected = 0;
+    this.samples = [];
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+function form(params: Record<string, string>): string {
+  return new URLSearchParams(params).toString();
+}
+
+/** The autocannon request sequence of one scenario. */
+function requestsFor(spec: DriverSpec, secrets: SecretList | undefined, rec: Recorder): Request[] {
+  const need = (): SecretList => {
+    if (!secrets) throw new Error(`scenario ${spec.scenario} needs a secrets list`);
+    return secrets;
+  };
+  const expect200 = (status: number, body: string, context: Context) => {
+    if (status === 200) rec.ok(context.startedAt as number);
+    else rec.bad(`${status} ${body}`);
+  };
+  const started = (context: Context) => {
+    context.startedAt = performance.now();
+  };
+
+  switch (spec.scenario satisfies Scenario) {
+    case 'whoami': {
+      const list = need();
+      return [
+        {
+          method: 'GET',
+          path: spec.whoamiPath,
+          setupRequest: (req: Request, context: Context) => {
+            started(context);
+            return { ...req, headers: { ...req.headers, authorization: `Bearer ${list.next()}` } };
+          },
+          onResponse: expect200,
+        } as Request,
+      ];
+    }
+    case 'refresh':
+    case 'code': {
+      const list = need();
+      const field = spec.scenario === 'refresh' ? 'refresh_token' : 'code';
+      const grantType = spec.scenario === 'refresh' ? 'refresh_token' : 'authorization_code';
+      return [
+        {
+          method: 'POST',
+          path: spec.tokenPath,
+          headers: FORM,
+          setupRequest: (req: Request, context: Context) => {
+            started(context);
+            const body = form({ grant_type: grantType, [field]: list.next(), ...spec.tokenParams });
+            return { ...req, body };
+          },
+          onResponse: expect200,
+        } as Request,
+      ];
+    }
+    case 'client_credentials': {
+      const body = form({ grant_type: 'client_credentials', ...spec.tokenParams });
+      return [
+        {
+          method: 'POST',
+          path: spec.tokenPath,
+          headers: FORM,
+          body,
+          setupRequest: (req: Request, context: Context) => {
+            started(context);
+            return req;
+          },
+          onResponse: expect200,
+        } as Request,
+      ];
+    }
+    case 'flow': {
+      if (!spec.authorizeUrl || !spec.cookie) throw new Error('the flow needs authorizeUrl and cookie');
+      const authorizeUrl = spec.authorizeUrl;
+      const cookie = spec.cookie;
+      return [
+        {
+          method: 'GET',
+          path: authorizeUrl,
+          setupRequest: (req: Request, context: Context) => {
+            started(context);
+            return { ...req, headers: { ...req.headers, cookie } };
+          },
+          onResponse: (status: number, body: string, context: Context, headers: Record<string, string>) => {
+            // Header names come as the server wrote them (Koa writes `Location`).
+            const location = Object.entries(headers).find(([k]) => k.toLowerCase() === 'location')?.[1] ?? '';
+            const code = status >= 300 && status < 400 ? new URL(location, spec.baseUrl).searchParams.get('code') : null;
+            if (code) context.code = code;
+            else rec.bad(`authorize: ${status} ${location} ${body}`);
+          },
+        } as Request,
+        {
+          method: 'POST',
+          path: spec.tokenPath,
+          headers: FORM,
+          setupRequest: (req: Request, context: Context) => {
+            if (typeof context.code !== 'string') return null as unknown as Request; // start the flow again
+            const body = form({ grant_type: 'authorization_code', code: context.code, ...spec.tokenParams });
+            return { ...req, body };
+          },
+          onResponse: (status: number, body: string, context: Context) => {
+            if (status !== 200) return rec.bad(`token: ${status} ${body}`);
+            try {
+              context.accessToken = (JSON.parse(body) as { access_token?: unknown }).access_token;
+            } catch {
+              rec.bad(`token: unreadable ${body}`);
+            }
+          },
+        } as Request,
+        {
+          method: 'GET',
+          path: spec.whoamiPath,
+          setupRequest: (req: Request, context: Context) => {
+            if (typeof context.accessToken !== 'string') return null as unknown as Request;
+            return { ...req, headers: { ...req.headers, authorization: `Bearer ${context.accessToken}` } };
+          },
+          onResponse: (status: number, body: string, context: Context) => {
+            if (status === 200) rec.ok(context.startedAt as number);
+            else rec.bad(`whoami: ${status} ${body}`);
+          },
+        } as Request,
+      ];
+    }
+  }
+}
+
+function runOnce(spec: DriverSpec, requests: Request[], durationS: number): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: spec.baseUrl,
+        connections: spec.connections,
+        duration: durationS,
+        pipelining: 1,
+        timeout: 10,
+        requests,
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    instance.on('error', reject);
+  });
+}
+
+export async function drive(spec: DriverSpec): Promise<DriverResult> {
+  const secrets = spec.secretsFile
+    ? new SecretList(readFileSync(spec.secretsFile, 'utf8').split('\n').filter((l) => l !== ''), spec.reuseSecrets)
+    : undefined;
+  const rec = new Recorder();
+  const requests = requestsFor(spec, secrets, rec);
+
+  if (spec.warmupS > 0) await runOnce(spec, requests, spec.warmupS);
+  rec.reset();
+  rec.recording = true;
+  const result = await runOnce(spec, requests, spec.durationS);
+  rec.recording = false;
+
+  const sorted = Float64Array.from(rec.latencies).sort();
+  const list = Array.from(sorted);
+  const mean = list.length === 0 ? NaN : list.reduce((a, b) => a + b, 0) / list.length;
+  const durationS = result.duration;
+  let failure: string | null = null;
+  if (secrets?.exhausted) {
+    failure = `the list of ${spec.scenario} secrets ran out after ${secrets.used}: seed more (--pool-rate)`;
+  } else if (rec.unexpected > 0 || result.errors > 0 || result.timeouts > 0) {
+    failure = `${rec.unexpected} unexpected answers, ${result.errors} socket errors, ${result.timeouts} timeouts`;
+  } else if (rec.completed === 0) {
+    failure = 'no request completed';
+  }
+  return {
+    target: spec.target,
+    scenario: spec.scenario,
+    completed: rec.completed,
+    durationS: round(durationS, 3),
+    rate: round(rec.completed / durationS, 1),
+    latencyMs: {
+      p50: round(percentile(list, 50), 3),
+      p90: round(percentile(list, 90), 3),
+      p99: round(percentile(list, 99), 3),
+      mean: round(mean, 3),
+      max: round(list[list.length - 1] ?? NaN, 3),
+    },
+    unexpected: rec.unexpected,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    samples: rec.samples,
+    failure,
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const specPath = process.argv[2];
+  if (!specPath) {
+    process.stderr.write('usage: node dist/bench/driver.js SPEC.json\n');
+    process.exit(2);
+  }
+  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as DriverSpec;
+  drive(spec).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (err: unknown) => {
+      process.stderr.write(`driver: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

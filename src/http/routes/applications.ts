@@ -1,0 +1,208 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  applicationOverview,
+  createApplication,
+  deleteApplication,
+  listAll,
+  listAuthorizedFor,
+  listOwned,
+  mayManage,
+  regenerateSecret,
+  revokeAccess,
+  updateApplication,
+  type ApplicationSettings,
+} from '../../accounts/application-management.js';
+import type { Application, User } from '../../core/model.js';
+import type { HttpDeps } from '../deps.js';
+import { formBody, formList, formText } from '../form-fields.js';
+import { t, type MessageKey } from '../i18n.js';
+import { pageContext, seeOther, sendPage } from '../page-context.js';
+import { messagePage } from '../pages/accounts.js';
+import {
+  applicationFormPage,
+  applicationPage,
+  applicationPath,
+  applicationsIndexPage,
+  credentialsPage,
+  deleteApplicationPage,
+  type SignedInFrame,
+} from '../pages/applications.js';
+import { sameOriginGuard } from '../same-origin.js';
+
+type WithId = { Params: { id: string } };
+type WithNotice = { Querystring: { notice?: string } };
+
+/** Notices a redirect may ask a page to show; anything else in `?notice=` is ignored. */
+const NOTICES: Readonly<Record<string, MessageKey>> = {
+  revoked: 'accessRevoked',
+  deleted: 'applicationDeleted',
+};
+
+function noticeOf(page: SignedInFrame, value: string | undefined): string | undefined {
+  const key = value === undefined ? undefined : NOTICES[value];
+  return key && t(page.locale, key);
+}
+
+function settingsFrom(body: unknown, actor: User): ApplicationSettings {
+  const form = formBody(body);
+  return {
+    name: formText(form, 'name'),
+    redirectUri: formText(form, 'redirect_uri'),
+    descriptionEn: formText(form, 'description_en'),
+    descriptionRu: formText(form, 'description_ru'),
+    scopes: formList(form, 'scopes'),
+    // Unticking every allowed scope sends no allowed_scopes at all; the marker field tells that from "not sent".
+    allowedScopes:
+      actor.admin && formText(form, 'allowed_scopes_sent') !== '' ? formList(form, 'allowed_scopes') : undefined,
+  };
+}
+
+function settingsOf(application: Application): ApplicationSettings {
+  return {
+    name: application.name,
+    redirectUri: application.redirectUris.join('\n'),
+    descriptionEn: application.descriptionEn,
+    descriptionRu: application.descriptionRu,
+    scopes: application.scopes,
+    allowedScopes: application.allowedScopes,
+  };
+}
+
+/**
+ * Application management (ref §3): everyone signed in reads an application's page; only its owner or an
+ * administrator changes it. Every state-changing form is CSRF-protected and refused from other origins.
+ */
+export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const guarded = { onRequest: sameOriginGuard(deps.config.publicUrl), preHandler: app.csrfProtection };
+  const stores = deps.ctx.stores;
+
+  /** The signed-in user's page context, or a redirect to the sign-in page (which comes back here after a GET). */
+  async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<SignedInFrame | undefined> {
+    const page = await pageContext(deps, request, reply);
+    if (page.user) return { locale: page.locale, user: page.user, csrfToken: page.csrfToken() };
+    const returnTo = request.method === 'GET' ? request.url : '/oauth/applications';
+    reply.code(request.method === 'GET' ? 302 : 303).header('cache-control', 'no-store');
+    await reply.header('location', `/users/sign_in?return_to=${encodeURIComponent(returnTo)}`).send();
+    return undefined;
+  }
+
+  async function findApplication(id: string): Promise<Application | undefined> {
+    return /^[1-9][0-9]{0,14}$/.test(id) ? stores.applications.findById(Number(id)) : undefined;
+  }
+
+  function notFound(reply: FastifyReply, page: SignedInFrame): FastifyReply {
+    const frame = { user: page.user, csrfToken: page.csrfToken };
+    const body = messagePage(page.locale, t(page.locale, 'notFound'), t(page.locale, 'notFound'), frame);
+    return sendPage(reply, 404, body);
+  }
+
+  function notAllowed(reply: FastifyReply, page: SignedInFrame): FastifyReply {
+    const frame = { user: page.user, csrfToken: page.csrfToken };
+    const body = messagePage(page.locale, t(page.locale, 'errorOccurred'), t(page.locale, 'notAllowed'), frame);
+    return sendPage(reply, 403, body);
+  }
+
+  /** The application named in the path, when this user may change it; otherwise the reply is already sent. */
+  async function managed(
+    request: FastifyRequest<WithId>,
+    reply: FastifyReply,
+  ): Promise<{ page: SignedInFrame; application: Application } | undefined> {
+    const page = await signedIn(request, reply);
+    if (!page) return undefined;
+    const application = await findApplication(request.params.id);
+    if (!application) return void notFound(reply, page);
+    if (!mayManage(page.user, application)) return void notAllowed(reply, page);
+    return { page, application };
+  }
+
+  app.get<WithNotice>('/oauth/applications', async (request, reply) => {
+    const page = await signedIn(request, reply);
+    if (!page) return reply;
+    const [owned, authorized, all] = await Promise.all([
+      listOwned(stores, page.user.id),
+      listAuthorizedFor(stores, page.user.id),
+      page.user.admin ? listAll(stores) : undefined,
+    ]);
+    const view = { ...page, owned, authorized, all, notice: noticeOf(page, request.query.notice) };
+    return sendPage(reply, 200, applicationsIndexPage(view));
+  });
+
+  app.get('/oauth/applications/new', async (request, reply) => {
+    const page = await signedIn(request, reply);
+    if (!page) return reply;
+    const values = { name: '', redirectUri: '', descriptionEn: '', descriptionRu: '', scopes: [] };
+    return sendPage(reply, 200, applicationFormPage({ ...page, values, problems: [] }));
+  });
+
+  app.post('/oauth/applications', guarded, async (request, reply) => {
+    const page = await signedIn(request, reply);
+    if (!page) return reply;
+    const values = settingsFrom(request.body, page.user);
+    const saved = await createApplication(stores, page.user, values, deps.ctx.now());
+    if (!saved.ok) return sendPage(reply, 422, applicationFormPage({ ...page, values, problems: saved.problems }));
+    const { application, clientSecret } = saved.value;
+    return sendPage(reply, 201, credentialsPage({ ...page, application, clientSecret, created: true }));
+  });
+
+  app.get<WithId & WithNotice>('/oauth/applications/:id', async (request, reply) => {
+    const page = await signedIn(request, reply);
+    if (!page) return reply;
+    const application = await findApplication(request.params.id);
+    if (!application) return notFound(reply, page);
+    const overview = await applicationOverview(stores, application, page.user);
+    const view = { ...page, overview, canManage: mayManage(page.user, application) };
+    return sendPage(reply, 200, applicationPage({ ...view, notice: noticeOf(page, request.query.notice) }));
+  });
+
+  app.get<WithId>('/oauth/applications/:id/edit', async (request, reply) => {
+    const found = await managed(request, reply);
+    if (!found) return reply;
+    const { page, application } = found;
+    const view = { ...page, application, values: settingsOf(application), problems: [] };
+    return sendPage(reply, 200, applicationFormPage(view));
+  });
+
+  app.post<WithId>('/oauth/applications/:id', guarded, async (request, reply) => {
+    const found = await managed(request, reply);
+    if (!found) return reply;
+    const { page, application } = found;
+    const values = settingsFrom(request.body, page.user);
+    const saved = await updateApplication(stores, page.user, application, values, deps.ctx.now());
+    if (!saved.ok) {
+      return sendPage(reply, 422, applicationFormPage({ ...page, application, values, problems: saved.problems }));
+    }
+    return seeOther(reply, applicationPath(saved.value));
+  });
+
+  app.post<WithId>('/oauth/applications/:id/secret', guarded, async (request, reply) => {
+    const found = await managed(request, reply);
+    if (!found) return reply;
+    const { page, application } = found;
+    const clientSecret = await regenerateSecret(stores, application, deps.ctx.now());
+    return sendPage(reply, 200, credentialsPage({ ...page, application, clientSecret, created: false }));
+  });
+
+  app.get<WithId>('/oauth/applications/:id/delete', async (request, reply) => {
+    const found = await managed(request, reply);
+    if (!found) return reply;
+    return sendPage(reply, 200, deleteApplicationPage({ ...found.page, application: found.application }));
+  });
+
+  app.post<WithId>('/oauth/applications/:id/delete', guarded, async (request, reply) => {
+    const found = await managed(request, reply);
+    if (!found) return reply;
+    await deleteApplication(stores, found.application);
+    return seeOther(reply, '/oauth/applications?notice=deleted');
+  });
+
+  /** Shikimori's `POST /oauth/applications/:id/revoke` (ref §3): this user's tokens and codes, all at once. */
+  app.post<WithId>('/oauth/applications/:id/revoke', guarded, async (request, reply) => {
+    const page = await signedIn(request, reply);
+    if (!page) return reply;
+    const application = await findApplication(request.params.id);
+    if (!application) return notFound(reply, page);
+    await revokeAccess(stores, page.user.id, application.id, deps.ctx.now());
+    const fromList = formText(formBody(request.body), 'return_to') === '/oauth/applications';
+    return seeOther(reply, `${fromList ? '/oauth/applications' : applicationPath(application)}?notice=revoked`);
+  });
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { Config } from '../config.js';
+import { redactUrl } from '../http/log-redaction.js';
+
+/** Where log lines go instead of stdout (tests read them). */
+export interface LogDestination {
+  write(line: string): void;
+}
+
+/** Header and body fields whose values are secrets; pino writes `[REDACTED]` wherever a log object holds one. */
+const SECRET_FIELDS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'password',
+  'current_password',
+  'password_confirmation',
+  'client_secret',
+  'code',
+  'code_verifier',
+  'access_token',
+  'refresh_token',
+  'bearer_token',
+  'token',
+  '_csrf',
+];
+
+/**
+ * Each field wherever a request's parts may be logged: `body.password`, `req.headers.authorization`,
+ * `params.code` (the out-of-band page's path). Not every `code` anywhere: `err.code` names an error, not a secret.
+ */
+const REDACT_PATHS = SECRET_FIELDS.flatMap((field) => {
+  const key = /^[a-z_]+$/.test(field) ? `.${field}` : `["${field}"]`;
+  return ['body', 'query', 'params', 'headers'].flatMap((part) => [`${part}${key}`, `*.${part}${key}`]);
+});
+
+/** A client's X-Request-Id is kept when it is a plain token (so that a proxy's id carries through); else ours. */
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+export function requestId(raw: IncomingMessage): string {
+  const given = raw.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function requestLine(request: FastifyRequest, reply: FastifyReply) {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    status: reply.statusCode,
+    durationMs: Math.round(reply.elapsedTime * 10) / 10,
+    ip: request.ip,
+  };
+}
+
+/**
+ * One line per request, at info, when it is answered: method, URL with its secrets redacted (log-redaction.ts),
+ * status, duration and client address; the request id rides on every line as `reqId`. At debug, another when the
+ * request arrives (the shutdown test waits for it).
+ */
+class RequestLog extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ method: request.method, url: redactUrl(request.url) }, 'request received');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ ...requestLine(request, reply), err: error }, 'request failed');
+    else reply.log.info(requestLine(request, reply), 'request completed');
+  }
+
+  // Fastify's own line names the raw URL; the request line above already says 404, redacted.
+  override routeNotFound(): void {}
+}
+
+/** The Fastify options that shape logs: JSON lines from Fastify's pino at MONBAN_LOG_LEVEL, redacting secrets. */
+export function loggingOptions(level: Config['logLevel'], destination?: LogDestination): FastifyServerOptions {
+  return {
+    logger:
+      level === 'silent'
+        ? false
+        : {
+            level,
+            ...(destination ? { stream: destination } : {}),
+            redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+            serializers: {
+              req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+            },
+          },
+    logController: new RequestLog(),
+    requestIdHeader: false,
+    genReqId: requestId,
+  };
+}
+
+/** Echoes the request id, so that a client's report can be matched with the log lines. */
+export function registerRequestId(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+}

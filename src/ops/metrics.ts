@@ -1,0 +1,99 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { bodyParams } from '../http/wire.js';
+
+const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+
+/** Node's own metrics (memory, event loop, GC), once per process however many servers it builds (tests build many). */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'monban_' });
+  }
+  return processRegistry;
+}
+
+/** Prometheus metrics of one server: requests, their latency, and what the token endpoints did. */
+export class Metrics {
+  private readonly registry = new Registry();
+
+  private readonly requests = new Counter({
+    name: 'monban_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly duration = new Histogram({
+    name: 'monban_http_request_duration_seconds',
+    help: 'Time from receiving a request to answering it, by method and route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly tokensIssued = new Counter({
+    name: 'monban_tokens_issued_total',
+    help: 'Access tokens issued by POST /oauth/token, by grant type',
+    labelNames: ['grant_type'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly refreshes = new Counter({
+    name: 'monban_token_refreshes_total',
+    help: 'Successful refresh_token grants',
+    registers: [this.registry],
+  });
+
+  private readonly revocations = new Counter({
+    name: 'monban_token_revocations_total',
+    help: 'Revocation requests answered 200 (RFC 7009 §2.2: an unknown token is answered 200 too)',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    // Every grant type from the start, so that a rate over it has a series before the first token.
+    for (const grantType of GRANT_TYPES) this.tokensIssued.inc({ grant_type: grantType }, 0);
+  }
+
+  /**
+   * Counts one answered request. The route is Fastify's pattern (`/oauth/authorize/:code`), never the URL, so
+   * that codes stay out of label values and the series stay few; requests no route matched share `unmatched`.
+   */
+  observe(request: FastifyRequest, reply: FastifyReply): void {
+    const route = request.routeOptions.url ?? 'unmatched';
+    this.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    this.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    if (reply.statusCode !== 200 || request.method !== 'POST') return;
+    if (route === '/oauth/token') {
+      const grantType = bodyParams(request.body).grant_type;
+      const known = GRANT_TYPES.find((g) => g === grantType);
+      if (known) this.tokensIssued.inc({ grant_type: known });
+      if (known === 'refresh_token') this.refreshes.inc();
+    } else if (route === '/oauth/revoke') {
+      this.revocations.inc();
+    }
+  }
+
+  /** The text exposition format, this server's metrics and the process's. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    const merged = Registry.merge([processMetrics(), this.registry]);
+    return { contentType: merged.contentType, body: await merged.metrics() };
+  }
+}
+
+/** GET /metrics, in the text format Prometheus scrapes. */
+export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): void {
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await metrics.exposition();
+    return reply.header('cache-control', 'no-store').type(contentType).send(body);
+  });
+}
+
+/** The listener for MONBAN_METRICS_PORT: /metrics and nothing else, without logs of its own. */
+export function metricsServer(metrics: Metrics): FastifyInstance {
+  const app = Fastify({ logger: false });
+  registerMetricsRoute(app, metrics);
+  return app;
+}
