@@ -1,11 +1,11 @@
 import { authenticateAccessToken, bearerTokenOf } from './bearer.js';
 import { authenticateClient, readClientCredentials } from './client-authentication.js';
 import type { OAuthContext } from './context.js';
-import { asOAuthError, errorResponse, NO_STORE_HEADERS, type WireResponse } from './error-response.js';
-import { DESCRIPTIONS, InvalidRequest, OAuthError } from './errors.js';
+import { respond, type TokenRequest } from './endpoint.js';
+import type { WireResponse } from './error-response.js';
+import { DESCRIPTIONS, InvalidRequest } from './errors.js';
 import { expiresAt, isExpired } from './model.js';
 import { Params } from './params.js';
-import type { TokenRequest } from './token-endpoint.js';
 import { findToken } from './token-lookup.js';
 
 /** Which application asks: by its credentials, or by a live bearer token of its own (Doorkeeper's default). */
@@ -21,27 +21,21 @@ async function requestingApplication(ctx: OAuthContext, request: TokenRequest, p
  * POST /oauth/introspect (RFC 7662, ref §4.7). An application learns about its own tokens only; anything else,
  * unknown, expired or revoked is `{"active":false}` and nothing more (RFC 7662 §2.2).
  */
-export async function introspectionEndpoint(ctx: OAuthContext, request: TokenRequest): Promise<WireResponse> {
-  const params = new Params(request.params);
-  try {
-    const duplicate = params.firstDuplicate();
-    if (duplicate !== undefined) throw InvalidRequest.duplicated(duplicate);
+export function introspectionEndpoint(ctx: OAuthContext, request: TokenRequest): Promise<WireResponse> {
+  return respond(ctx, request, async (params) => {
     const token = params.get('token');
     if (token === undefined) throw InvalidRequest.missing('token');
     const applicationId = await requestingApplication(ctx, request, params);
 
     const found = await findToken(ctx, token, params.get('token_type_hint'));
-    const now = ctx.now();
     const record = found?.record;
     const active =
       record !== undefined &&
       record.applicationId === applicationId &&
       record.revokedAt === null &&
-      (found?.kind === 'refresh_token' || !isExpired(record, now));
+      (found?.kind === 'refresh_token' || !isExpired(record, ctx.now()));
     const application = active ? await ctx.stores.applications.findById(applicationId) : undefined;
-    if (!active || !record || !application) {
-      return { status: 200, headers: { ...NO_STORE_HEADERS }, body: { active: false } };
-    }
+    if (!active || !record || !application) return { active: false };
     const body: Record<string, unknown> = {
       active: true,
       scope: record.scopes.join(' '),
@@ -51,9 +45,6 @@ export async function introspectionEndpoint(ctx: OAuthContext, request: TokenReq
     // A refresh token does not expire (ref §4.4), so it has no exp.
     if (found?.kind === 'access_token') body.exp = Math.floor(expiresAt(record) / 1000);
     body.iat = Math.floor(record.createdAt / 1000);
-    return { status: 200, headers: { ...NO_STORE_HEADERS }, body };
-  } catch (err) {
-    if (!(err instanceof OAuthError)) ctx.reportError(err);
-    return errorResponse(asOAuthError(err));
-  }
+    return body;
+  });
 }

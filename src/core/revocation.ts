@@ -1,9 +1,8 @@
 import { authenticateClient, readClientCredentials } from './client-authentication.js';
 import type { OAuthContext } from './context.js';
-import { asOAuthError, errorResponse, NO_STORE_HEADERS, type WireResponse } from './error-response.js';
-import { DESCRIPTIONS, InvalidRequest, OAuthError, UnauthorizedClient } from './errors.js';
-import { Params } from './params.js';
-import type { TokenRequest } from './token-endpoint.js';
+import { respond, type TokenRequest } from './endpoint.js';
+import type { WireResponse } from './error-response.js';
+import { DESCRIPTIONS, InvalidRequest, UnauthorizedClient } from './errors.js';
 import { findToken } from './token-lookup.js';
 
 /**
@@ -11,11 +10,8 @@ import { findToken } from './token-lookup.js';
  * is revoked only by that application (else 403 unauthorized_client). Revoking a refresh token revokes every token
  * of its family too (RFC 7009 §2.1).
  */
-export async function revocationEndpoint(ctx: OAuthContext, request: TokenRequest): Promise<WireResponse> {
-  const params = new Params(request.params);
-  try {
-    const duplicate = params.firstDuplicate();
-    if (duplicate !== undefined) throw InvalidRequest.duplicated(duplicate);
+export function revocationEndpoint(ctx: OAuthContext, request: TokenRequest): Promise<WireResponse> {
+  return respond(ctx, request, async (params) => {
     const token = params.get('token');
     if (token === undefined) throw InvalidRequest.missing('token');
     const credentials = readClientCredentials(request.authorization, params);
@@ -32,9 +28,6 @@ export async function revocationEndpoint(ctx: OAuthContext, request: TokenReques
         await ctx.stores.tokens.revokeFamily(found.record.grantId, now);
       }
     }
-    return { status: 200, headers: { ...NO_STORE_HEADERS }, body: {} };
-  } catch (err) {
-    if (!(err instanceof OAuthError)) ctx.reportError(err);
-    return errorResponse(asOAuthError(err));
-  }
+    return {};
+  });
 }
