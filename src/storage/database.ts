@@ -7,6 +7,7 @@ import { StorageUnavailable } from './errors.js';
 import { migrationProvider } from './migrations/index.js';
 import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
+import { withStatementCache } from './sqlite-statements.js';
 import { withUnavailability } from './unavailable-dialect.js';
 
 export interface OpenDatabase {
@@ -48,7 +49,7 @@ export function openSqlite(path: string): OpenDatabase {
   sqlite.pragma('foreign_keys = ON');
   // Several processes may share one file (the CLI beside a running server): wait for a lock instead of failing.
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: withUnavailability(new SqliteDialect({ database: sqlite })) });
+  const db = new Kysely<Database>({ dialect: withUnavailability(new SqliteDialect({ database: withStatementCache(sqlite) })) });
   return { db, dialect: SQLITE, close: () => db.destroy() };
 }
 
