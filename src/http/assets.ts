@@ -4,6 +4,7 @@ import { deflateSync, crc32 } from 'node:zlib';
 export const STYLESHEET = `
 :root { color-scheme: light dark; --accent: #b0343c; --muted: #777; --border: #ccc8; --ok: #2f7d32; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; overflow-wrap: anywhere; }
 a { color: inherit; }
 .skip { position: absolute; left: -999px; top: 0; padding: .5rem; background: Canvas; }
@@ -25,6 +26,7 @@ h3 { font-size: 1rem; margin: 0 0 .25rem; }
 label { display: block; margin: .75rem 0 .25rem; }
 label.scope { display: flex; gap: .5rem; align-items: baseline; margin: .4rem 0; }
 label.scope.disabled { color: var(--muted); }
+label.scope code { white-space: nowrap; }
 input:not([type=checkbox]), textarea, select { width: 100%; padding: .5rem; font: inherit; border: 1px solid var(--border);
   border-radius: .3rem; }
 textarea { min-height: 5rem; resize: vertical; }

@@ -10,6 +10,7 @@ import {
   openAuthorization,
   registerApplication,
   screenshot,
+  screenshotOf,
   sendOnGuide,
   signIn,
   tokenBody,
@@ -43,7 +44,7 @@ describe('browser: revoking access, an administrator widening scopes, and the Ru
   it("revokes access from the account page, and the application's token then answers 401 (ref §3)", async () => {
     const guide = await site.page();
     await signIn(guide, 'hana');
-    const app = await registerApplication(guide, { name: 'Revoked app', redirectUris: [OOB] });
+    const app = await registerApplication(guide, { name: 'Anime tracker', redirectUris: [OOB] });
     await guide.goto('/oauth');
     const consent = await openAuthorization(guide);
     const tokens = tokenBody(await exchangeOnGuide(guide, app.clientSecret, await authorizeOob(consent)));
@@ -52,8 +53,9 @@ describe('browser: revoking access, an administrator widening scopes, and the Ru
     // The account page, in the tab the consent page was in; the guide keeps its token in the other.
     await consent.goto('/oauth/applications');
     const listed = consent.locator(`#authorized_application_${app.id}`);
-    assert.equal(await listed.locator('h3').textContent(), 'Revoked app');
+    assert.equal(await listed.locator('h3').textContent(), 'Anime tracker');
     await screenshot(consent, 'authorized-applications');
+    await screenshotOf(consent.locator('main'), 'authorized-applications-main');
     await Promise.all([
       consent.waitForURL((url) => url.search === '?notice=revoked'),
       listed.getByRole('button', { name: 'Revoke access' }).click(),
@@ -132,7 +134,8 @@ describe('browser: revoking access, an administrator widening scopes, and the Ru
 
     await page.goto('/oauth/applications');
     assert.equal(await heading(), 'OAuth приложения');
-    assert.equal(await page.locator('#authorized_applications_title').textContent(), 'Приложения с доступом к моему аккаунту');
+    const authorizedTitle = page.locator('#authorized_applications_title');
+    assert.equal(await authorizedTitle.textContent(), 'Приложения с доступом к моему аккаунту');
     await screenshot(page, 'applications-ru');
 
     await page.goto('/oauth/applications/new');

@@ -14,7 +14,9 @@ import {
   PHONE,
   registerApplication,
   screenshot,
+  screenshotOf,
   sendOnGuide,
+  sidewaysOverflow,
   signIn,
   tokenBody,
   type RegisteredApp,
@@ -66,7 +68,9 @@ describe('browser: sign up, register an application, and the guide page made liv
     await page.goto('/oauth');
     assert.equal(await page.getByLabel('Application', { exact: true }).inputValue(), String(app.id));
     // Nothing ticked: Shikimori's empty `scope=`, and the first redirect URI (ref §7).
-    const base = `${site.url}/oauth/authorize?client_id=${app.clientId}&redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob&response_type=code`;
+    const base =
+      `${site.url}/oauth/authorize?client_id=${app.clientId}` +
+      '&redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob&response_type=code';
     assert.equal(await page.locator('#authorization_url').textContent(), `${base}&scope=`);
     await page.getByLabel('user_rates').check();
     await page.getByLabel('comments').check();
@@ -124,6 +128,7 @@ describe('browser: sign up, register an application, and the guide page made liv
     assert.ok(commands.every((text) => !text.includes(app.clientSecret)));
     assert.equal(commands.filter((text) => text.includes('-F client_secret="CLIENT_SECRET"')).length, 2);
     await screenshot(page, 'guide');
+    await screenshotOf(page.locator('#step3'), 'guide-step3');
     assert.deepEqual(site.consoleErrors, []);
   });
 
@@ -150,8 +155,10 @@ describe('browser: sign up, register an application, and the guide page made liv
     await phone.goto('/oauth');
     await phone.getByLabel('Application', { exact: true }).selectOption({ label: 'Callback app' });
     await screenshot(phone, 'guide-phone');
+    assert.equal(await sidewaysOverflow(phone), 0, 'the guide fits a 375 px screen');
     const tab = await openAuthorization(phone);
     await screenshot(tab, 'consent-phone');
+    assert.equal(await sidewaysOverflow(tab), 0, 'the consent page fits a 375 px screen');
     await Promise.all([tab.waitForURL((url) => url.href.startsWith(`${client.url}/cb?`)), tab.locator('#deny_button').click()]);
     const denied = new URL(tab.url());
     assert.equal(denied.searchParams.get('error'), 'access_denied');
@@ -161,7 +168,10 @@ describe('browser: sign up, register an application, and the guide page made liv
 
     // Authorized this time: the redirect arrives at the client, and the whole address pasted counts as its code.
     const again = await openAuthorization(phone);
-    await Promise.all([again.waitForURL((url) => url.href.startsWith(`${client.url}/cb?code=`)), again.locator('#authorize_button').click()]);
+    await Promise.all([
+      again.waitForURL((url) => url.href.startsWith(`${client.url}/cb?code=`)),
+      again.locator('#authorize_button').click(),
+    ]);
     const tokens = tokenBody(await exchangeOnGuide(phone, callbackApp.clientSecret, again.url()));
     assert.equal(tokens.scope, 'user_rates comments topics');
     assert.deepEqual(
@@ -170,5 +180,59 @@ describe('browser: sign up, register an application, and the guide page made liv
     );
     assert.equal((await guideResponse(phone, 'token_response')).status, 200);
     assert.deepEqual(site.consoleErrors, []);
+  });
+
+  it('every control of the guide is reached with the Tab key, in reading order', async () => {
+    await page.goto('/oauth');
+    const reached: string[] = [];
+    for (let presses = 0; presses < 60 && !reached.includes('refresh_token'); presses++) {
+      await page.keyboard.press('Tab');
+      reached.push(await page.evaluate(() => document.activeElement?.id ?? ''));
+    }
+    const controls = [
+      'guide_application',
+      'guide_scope_user_rates',
+      'guide_scope_comments',
+      'guide_scope_topics',
+      'copy_authorization_url',
+      'authorize_link',
+      'copy_token_command',
+      'guide_client_secret',
+      'guide_code',
+      'request_token',
+      'copy_whoami_command',
+      'guide_access_token',
+      'call_whoami',
+      'copy_refresh_command',
+      'guide_refresh_token',
+      'refresh_token',
+    ];
+    assert.deepEqual(
+      reached.filter((id) => controls.includes(id)),
+      controls,
+    );
+  });
+
+  it('without JavaScript, the guide still builds the link and the commands with its GET form', async () => {
+    const plain = await site.page({ javaScript: false });
+    await signIn(plain, 'kaori');
+    await plain.goto('/oauth');
+    // The parts that need the script stay hidden; the form's own button is there instead.
+    assert.ok(await plain.locator('#guide_show').isVisible());
+    assert.ok(await plain.locator('#guide_needs_js').isVisible());
+    assert.ok(!(await plain.locator('#token_live').isVisible()));
+    await plain.getByLabel('Application', { exact: true }).selectOption({ label: 'Callback app' });
+    await plain.getByLabel('topics').check();
+    await Promise.all([
+      plain.waitForURL(/\/oauth\?application_id=\d+&scope=topics$/),
+      plain.locator('#guide_show').click(),
+    ]);
+    const link = (await plain.locator('#authorize_link').getAttribute('href')) ?? '';
+    assert.equal(new URL(link).searchParams.get('scope'), 'topics');
+    assert.equal(new URL(link).searchParams.get('redirect_uri'), `${client.url}/cb`);
+    assert.ok(await plain.getByLabel('topics').isChecked());
+    const command = (await plain.locator('#token_command').textContent()) ?? '';
+    assert.match(command, new RegExp(`-F redirect_uri="${client.url}/cb"`));
+    await screenshot(plain, 'guide-no-javascript');
   });
 });

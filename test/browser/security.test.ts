@@ -82,9 +82,11 @@ describe('browser: framing and forged forms are refused (checklist: clickjacking
     await page.waitForLoadState('load');
     page.off('console', onConsole);
 
-    // Monban answered with the consent page, and told the browser never to frame it.
+    // The session cookie went along and Monban answered with the consent page (a guest would get a 302 to the
+    // sign-in page), telling the browser never to frame it.
+    assert.match((await response.request().allHeaders()).cookie ?? '', /(^|; )_monban_session=/);
     assert.equal(response.status(), 200);
-    assert.match(await response.text(), /<form method="post" action="\/oauth\/authorize" id="authorize">/);
+    assert.equal(response.headers()['content-type'], 'text/html; charset=utf-8');
     const headers = await response.allHeaders();
     assert.match(headers['content-security-policy'] ?? '', /(^|;)\s*frame-ancestors 'none'\s*(;|$)/);
     assert.equal(headers['x-frame-options'], 'DENY');
@@ -92,7 +94,9 @@ describe('browser: framing and forged forms are refused (checklist: clickjacking
     // Chromium refused it: the frame holds its error page, not the form; the control frame rendered.
     const frameOf = (id: string) => page.locator(`iframe#${id}`).contentFrame();
     assert.equal(await frameOf('control').locator('#framed').textContent(), 'an ordinary framed page');
-    const consentFrame = page.frames().find((frame) => frame !== page.mainFrame() && !frame.url().startsWith(attacker.url));
+    const consentFrame = page
+      .frames()
+      .find((frame) => frame !== page.mainFrame() && !frame.url().startsWith(attacker.url));
     assert.ok(consentFrame, page.frames().map((f) => f.url()).join(', '));
     assert.equal(consentFrame.url(), 'chrome-error://chromewebdata/');
     assert.equal(await frameOf('consent').locator('form#authorize').count(), 0);

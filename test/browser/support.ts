@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { cliJson, ServerProcess, tempDatabase } from '../helpers/process.js';
 
 /**
@@ -122,10 +122,13 @@ export class BrowserSite {
    * A fresh browser profile (its own cookies) in English, or Russian; desktop-sized unless told. Console errors
    * of Monban's pages are collected: a CSP violation or a script error shows up there.
    */
-  async context(options: { locale?: 'en-GB' | 'ru-RU'; viewport?: { width: number; height: number } } = {}) {
+  async context(
+    options: { locale?: 'en-GB' | 'ru-RU'; viewport?: { width: number; height: number }; javaScript?: boolean } = {},
+  ) {
     const context = await this.browser.newContext({
       locale: options.locale ?? 'en-GB',
       viewport: options.viewport ?? DESKTOP,
+      javaScriptEnabled: options.javaScript ?? true,
       baseURL: this.url,
     });
     context.on('page', (page) => this.watch(page));
@@ -155,7 +158,8 @@ export class BrowserSite {
   }
 
   async createUser(nickname: string, options: { admin?: boolean } = {}): Promise<void> {
-    await this.cli(['users', 'create', '--nickname', nickname, '--password', PASSWORD, ...(options.admin ? ['--admin'] : [])]);
+    const admin = options.admin ? ['--admin'] : [];
+    await this.cli(['users', 'create', '--nickname', nickname, '--password', PASSWORD, ...admin]);
   }
 
   async stop(): Promise<void> {
@@ -169,6 +173,16 @@ export class BrowserSite {
 /** Saves the page as test-output/screenshots/NAME.png (the whole page, as a reader scrolls it). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** How far the page is wider than the screen, in CSS pixels (0: nothing to scroll sideways). */
+export function sidewaysOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/** Saves one part of a page as test-output/screenshots/NAME.png (the README's pictures are cut this way). */
+export async function screenshotOf(part: Locator, name: string): Promise<void> {
+  await part.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
 export async function signIn(page: Page, nickname: string, password = PASSWORD): Promise<void> {
@@ -237,7 +251,10 @@ export async function exchangeOnGuide(guide: Page, clientSecret: string, code: s
 
 /** Answers the consent page in this tab with Authorize and reads the code from the out-of-band code page. */
 export async function authorizeOob(tab: Page): Promise<string> {
-  await Promise.all([tab.waitForURL(/\/oauth\/authorize\/[A-Za-z0-9_-]{43}$/), tab.locator('#authorize_button').click()]);
+  await Promise.all([
+    tab.waitForURL(/\/oauth\/authorize\/[A-Za-z0-9_-]{43}$/),
+    tab.locator('#authorize_button').click(),
+  ]);
   const code = (await tab.locator('#authorization_code').textContent())?.trim() ?? '';
   assert.match(code, /^[A-Za-z0-9_-]{43}$/);
   return code;
@@ -247,6 +264,7 @@ export async function authorizeOob(tab: Page): Promise<string> {
 export function tokenBody(response: { status: number; body: string }): Record<string, unknown> {
   assert.equal(response.status, 200, response.body);
   const body = JSON.parse(response.body) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body), ['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'created_at']);
+  const keys = ['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'created_at'];
+  assert.deepEqual(Object.keys(body), keys);
   return body;
 }

@@ -96,7 +96,8 @@ if (guide && picker) {
   }
 
   /** Sends a request and shows its status and body (every status: Shikimori's page shows 401s too, ref §7). */
-  async function send(responseId: string, url: string, init: RequestInit): Promise<Record<string, unknown> | undefined> {
+  type Body = Record<string, unknown>;
+  async function send(responseId: string, url: string, init: RequestInit): Promise<Body | undefined> {
     try {
       const response = await fetch(url, { ...init, credentials: 'omit', cache: 'no-store' });
       const text = await response.text();
@@ -108,7 +109,7 @@ if (guide && picker) {
       }
       // Pretty-printed in the order the server sent the keys.
       show(responseId, `HTTP ${response.status}\n${parsed === undefined ? text : JSON.stringify(parsed, null, 2)}`);
-      return response.ok && typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+      return response.ok && typeof parsed === 'object' && parsed !== null ? (parsed as Body) : undefined;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       show(responseId, (page.dataset.failed ?? '{message}').replace('{message}', message));
@@ -116,7 +117,7 @@ if (guide && picker) {
     }
   }
 
-  function keepTokens(body: Record<string, unknown> | undefined): void {
+  function keepTokens(body: Body | undefined): void {
     if (typeof body?.access_token === 'string') accessToken.value = body.access_token;
     if (typeof body?.refresh_token === 'string') refreshToken.value = body.refresh_token;
     render();

@@ -22,7 +22,7 @@ export const GUIDE_STYLESHEET = `
 .guide .notice a { font-weight: 600; }
 #guide_settings button { margin-top: .25rem; }
 @media (max-width: 30rem) {
-  .guide .command { flex-direction: column; gap: 0; }
-  .guide .command button.copy { margin: 0 0 .5rem; }
+  .guide .command { flex-direction: column; align-items: stretch; gap: 0; }
+  .guide .command button.copy { align-self: flex-start; margin: 0 0 .5rem; }
 }
 `;

@@ -121,7 +121,8 @@ export function homePage(locale: Locale, user: User | undefined, csrfToken: stri
   <h1>門番 Monban</h1>
   <p>${t(locale, 'home')}</p>
   ${user
-    ? html`<p><a href="/oauth/applications">${t(locale, 'homeApplications')}</a></p>`
+    ? html`<p><a href="/oauth/applications">${t(locale, 'homeApplications')}</a> ·
+        <a href="/oauth">${t(locale, 'navGuide')}</a></p>`
     : html`<p><a href="/users/sign_in">${t(locale, 'signIn')}</a> ·
         <a href="/users/sign_up">${t(locale, 'signUp')}</a></p>`}
 </section>`;

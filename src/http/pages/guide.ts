@@ -50,7 +50,8 @@ function copyButton(locale: Locale, targetId: string): SafeHtml {
 
 /** A command or link with its copy button; a command scrolls sideways on a narrow screen, so it takes focus. */
 function commandBlock(locale: Locale, id: string, text: string, wrap = false): SafeHtml {
-  return html`<div class="command"><pre${wrap ? html` class="wrap"` : html` tabindex="0"`}><code id="${id}">${text}</code></pre>${copyButton(locale, id)}</div>`;
+  const pre = wrap ? html`<pre class="wrap">` : html`<pre tabindex="0">`;
+  return html`<div class="command">${pre}<code id="${id}">${text}</code></pre>${copyButton(locale, id)}</div>`;
 }
 
 function applicationPicker(view: GuideView, selected: Application): SafeHtml {
@@ -114,7 +115,8 @@ export function guidePage(view: GuideView): string {
   const tryStep2 = !view.user
     ? html`<p class="notice" id="guide_sign_in"><a href="/users/sign_in?return_to=%2Foauth">${t('signInToTry')}</a></p>`
     : !selected
-      ? html`<p class="notice" id="guide_no_applications"><a href="/oauth/applications/new">${t('noApplications')}</a></p>`
+      ? html`<p class="notice" id="guide_no_applications">
+          <a href="/oauth/applications/new">${t('noApplications')}</a></p>`
       : applicationPicker(view, selected);
 
   const body = html`

@@ -34,6 +34,7 @@ function accountNav(frame: PageFrame): SafeHtml {
   return html`<nav class="account">
     <span class="who">${t(locale, 'signedInAs', { nickname: user.nickname })}</span>
     <a href="/oauth/applications" id="nav_applications">${t(locale, 'navApplications')}</a>
+    <a href="/oauth" id="nav_guide">${t(locale, 'navGuide')}</a>
     <a href="/users/edit" id="nav_settings">${t(locale, 'navSettings')}</a>
     <form class="sign-out" method="post" action="/users/sign_out">
       <input type="hidden" name="_csrf" value="${frame.csrfToken ?? ''}">
