@@ -92,6 +92,8 @@ export interface DriverResult {
   timeouts: number;
   /** A sample of the unexpected answers, to say why a run failed. */
   samples: string[];
+  /** The slowest answer to the requests sent in each second of the measured period (where stalls happened). */
+  maxLatencyBySecondMs: number[];
   /** Why this run does not count, if it does not. */
   failure: string | null;
 }

@@ -46,31 +46,44 @@ class SecretList {
   }
 }
 
-/** Latencies in milliseconds, and the statuses that were not the expected ones. */
+/**
+ * The answers received in the measured window, the latencies of the requests sent in it (in milliseconds), and
+ * every answer that was not the expected one (warm-up included: a target that answers wrongly fails the run
+ * whenever it does).
+ */
 class Recorder {
   latencies: number[] = [];
+  /** When each counted request was sent, ms after the window opened (parallel to latencies). */
+  sentAt: number[] = [];
   completed = 0;
   unexpected = 0;
   samples: string[] = [];
-  recording = false;
+  /** performance.now() at which answers start to count; Infinity until the window is set. */
+  windowStart = Infinity;
 
+  /** Counts an answer received in the window; its latency counts only if the request was sent in the window too. */
   ok(startedAt: number): void {
-    if (!this.recording) return;
+    const now = performance.now();
+    if (now < this.windowStart) return;
     this.completed++;
-    this.latencies.push(performance.now() - startedAt);
+    if (startedAt < this.windowStart) return;
+    this.latencies.push(now - startedAt);
+    this.sentAt.push(startedAt - this.windowStart);
   }
 
   bad(what: string): void {
-    if (!this.recording) return;
     this.unexpected++;
     if (this.samples.length < 5) this.samples.push(what.slice(0, 300));
   }
 
-  reset(): void {
-    this.latencies = [];
-    this.completed = 0;
-    this.unexpected = 0;
-    this.samples = [];
+  /** The slowest answer to the requests sent in each second of the window. */
+  maxBySecond(): number[] {
+    const out: number[] = [];
+    this.latencies.forEach((latency, i) => {
+      const second = Math.max(0, Math.floor((this.sentAt[i] ?? 0) / 1000));
+      out[second] = Math.max(out[second] ?? 0, Math.round(latency));
+    });
+    return Array.from(out, (v) => v ?? 0);
   }
 }
 
@@ -207,13 +220,16 @@ function requestsFor(spec: DriverSpec, secrets: SecretList | undefined, rec: Rec
   }
 }
 
-function runOnce(spec: DriverSpec, requests: Request[], durationS: number): Promise<autocannon.Result> {
+/** Requests per connection sent before the timed warm-up, each waited for: a cold server's first answers are slow. */
+export const PRIMING_PER_CONNECTION = 10;
+
+function runOnce(spec: DriverSpec, requests: Request[], length: { durationS: number } | { amount: number }): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url: spec.baseUrl,
         connections: spec.connections,
-        duration: durationS,
+        ...('amount' in length ? { amount: length.amount } : { duration: length.durationS }),
         pipelining: 1,
         timeout: 10,
         requests,
@@ -231,16 +247,17 @@ export async function drive(spec: DriverSpec): Promise<DriverResult> {
   const rec = new Recorder();
   const requests = requestsFor(spec, secrets, rec);
 
-  if (spec.warmupS > 0) await runOnce(spec, requests, spec.warmupS);
-  rec.reset();
-  rec.recording = true;
-  const result = await runOnce(spec, requests, spec.durationS);
-  rec.recording = false;
+  // Warm-up, not counted: first a fixed number of requests, all answered (a cold server takes seconds over its
+  // first ones), then the timed warm-up and the measured window in one autocannon run, so that the window opens on
+  // connections already busy: a fresh set of connections is slow over its first second, on every target.
+  if (spec.warmupS > 0) await runOnce(spec, requests, { amount: spec.connections * PRIMING_PER_CONNECTION });
+  rec.windowStart = performance.now() + spec.warmupS * 1000;
+  const result = await runOnce(spec, requests, { durationS: spec.warmupS + spec.durationS });
+  const durationS = (performance.now() - rec.windowStart) / 1000;
 
   const sorted = Float64Array.from(rec.latencies).sort();
   const list = Array.from(sorted);
   const mean = list.length === 0 ? NaN : list.reduce((a, b) => a + b, 0) / list.length;
-  const durationS = result.duration;
   let failure: string | null = null;
   if (secrets?.exhausted) {
     failure = `the list of ${spec.scenario} secrets ran out after ${secrets.used}: seed more (--pool-rate)`;
@@ -266,6 +283,7 @@ export async function drive(spec: DriverSpec): Promise<DriverResult> {
     errors: result.errors,
     timeouts: result.timeouts,
     samples: rec.samples,
+    maxLatencyBySecondMs: rec.maxBySecond(),
     failure,
   };
 }

@@ -159,7 +159,8 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
   const selfByFunction = new Map<string, { name: string; where: string; us: number }>();
   const byOrigin = new Map<string, number>();
   const byActivity = new Map<string, number>();
-  const sqlite = profile.nodes.some((n) => n.callFrame.url.includes('/better-sqlite3/'));
+  // A SQLite server: better-sqlite3 or Kysely's SQLite driver on some stack (the native calls carry no URL).
+  const sqlite = profile.nodes.some((n) => /\/better-sqlite3\/|\/dialect\/sqlite\/|sqlite-statements/.test(n.callFrame.url));
   for (const [id, us] of self) {
     const frame = (byId.get(id) as ProfileNode).callFrame;
     const at = where(frame);

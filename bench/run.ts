@@ -23,6 +23,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PRIMING_PER_CONNECTION } from './driver.js';
 import { SCENARIOS, type DriverResult, type DriverSpec, type Scenario, type SeedPlan } from './common.js';
 import { describeProfile, summarizeProfile } from './profile.js';
 import {
@@ -140,9 +141,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Fresh secrets a run may spend, per second of load: the limit is allowed twice as many. */
+/** Fresh secrets a run may spend: per second of load (the limit is allowed twice as many), and the priming. */
 function perRun(kind: TargetKind, opts: Options): number {
-  return Math.ceil(opts.poolRate * (kind === 'limit' ? 2 : 1) * (opts.durationS + opts.warmupS));
+  const priming = opts.connections * PRIMING_PER_CONNECTION;
+  return Math.ceil(opts.poolRate * (kind === 'limit' ? 2 : 1) * (opts.durationS + opts.warmupS)) + priming;
 }
 
 function planFor(kind: TargetKind, scenarios: Scenario[], resident: number, opts: Options): SeedPlan {
@@ -213,12 +215,13 @@ async function measure(env: Environment, opts: Options, instance: Instance, scen
       errors: 0,
       timeouts: 0,
       samples: [],
+      maxLatencyBySecondMs: [],
       failure: err instanceof Error ? err.message : String(err),
     };
   }
   say(
     `  ${scenario} run ${run + 1} ${instance.name}: ${result.rate.toFixed(0)}/s, p50 ${result.latencyMs.p50} ms, ` +
-      `p99 ${result.latencyMs.p99} ms${result.failure ? `  FAILED: ${result.failure} ${result.samples.slice(0, 2).join(' || ')}` : ''}`,
+      `p99 ${result.latencyMs.p99} ms, slowest by second [${result.maxLatencyBySecondMs.join(' ')}]${result.failure ? `  FAILED: ${result.failure} ${result.samples.slice(0, 2).join(' || ')}` : ''}`,
   );
   return result;
 }
@@ -326,6 +329,13 @@ async function main(): Promise<void> {
     schemaKey: schemaKey(distDir),
     ...(profileDir ? { profileDir } : {}),
   };
+
+  // Seeded SQLite files of an older schema are never used again.
+  if (existsSync(cacheDir)) {
+    for (const file of readdirSync(cacheDir)) {
+      if (file.startsWith('sqlite-base-') && !file.includes(`-${env.schemaKey}-`)) rmSync(join(cacheDir, file), { force: true });
+    }
+  }
 
   const skipped = new Map<string, string>();
   let postgres: string | null = null;
