@@ -129,7 +129,8 @@ function rateLimits(env: Env): RateLimit[] {
     const match = /^(\d+)\/(s|min|h)$/.exec(part.trim());
     const max = Number(match?.[1]);
     if (!match || !Number.isSafeInteger(max) || max < 1) {
-      throw new ConfigError('MONBAN_RATE_LIMIT', `must be "off" or a list like 5/s,90/min (units s, min, h), got "${raw}"`);
+      const expected = 'must be "off" or a list like 5/s,90/min (units s, min, h)';
+      throw new ConfigError('MONBAN_RATE_LIMIT', `${expected}, got "${raw}"`);
     }
     return { max, windowMs: WINDOWS_MS[match[2] ?? 's'] ?? 1000 };
   });

@@ -7,6 +7,7 @@ import { registerHealthRoutes } from './health.js';
 import { loggingOptions, registerRequestId, type LogDestination } from './logging.js';
 import { registerMetricsRoute, type Metrics } from './metrics.js';
 import { registerRateLimits } from './rate-limit.js';
+import { registerDrain } from './shutdown.js';
 
 /** What running in production adds to the HTTP server: health, metrics, logs, rate limits. */
 export interface Ops {
@@ -32,11 +33,13 @@ export function opsServerOptions(config: Config, ops?: Ops): FastifyServerOption
 }
 
 /**
- * Registers, before any route: the request id header, request metrics, rate limits (their hook must run before
- * every route's), /healthz and /readyz, and /metrics unless MONBAN_METRICS_PORT moves it to a listener of its own.
+ * Registers, before any route: the request id header, `Connection: close` once closing, request metrics, rate
+ * limits (their hook must run before every route's), /healthz and /readyz, and /metrics unless MONBAN_METRICS_PORT
+ * moves it to a listener of its own.
  */
 export async function registerOps(app: FastifyInstance, config: Config, ops: Ops): Promise<void> {
   registerRequestId(app);
+  registerDrain(app);
   app.addHook('onResponse', async (request, reply) => ops.metrics.observe(request, reply));
   await registerRateLimits(app, config.rateLimits, ops.redis);
   registerHealthRoutes(app, { database: ops.database, redis: ops.redis?.client });

@@ -10,7 +10,7 @@ function exempt(url: string): boolean {
   return path.startsWith('/assets/') || path === '/healthz' || path === '/readyz' || path === '/metrics';
 }
 
-type Limiter = (request: FastifyRequest) => Promise<{ isAllowed: boolean } & { isExceeded?: boolean }>;
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
 /**
  * One limiter per window, from @fastify/rate-limit's own stores (Redis when given, else an LRU in memory). Each
@@ -47,7 +47,8 @@ export async function registerRateLimits(
 
   const exceeded = async (request: FastifyRequest, windows: Limiter[]): Promise<boolean> => {
     for (const limiter of windows) {
-      if ((await limiter(request)).isExceeded) return true;
+      const result = await limiter(request);
+      if (!result.isAllowed && result.isExceeded) return true;
     }
     return false;
   };

@@ -29,9 +29,10 @@ export function openRedis(url: string, keyPrefix: string, log: () => RedisLog | 
   });
   let down = false;
   redis.on('error', (err: Error) => {
-    if (down) return;
+    const logger = log();
+    if (down || !logger) return;
     down = true;
-    log()?.warn({ err: { message: err.message } }, 'Redis is unavailable; counting in this process until it is back');
+    logger.warn({ err: { message: err.message } }, 'Redis connection failed; reconnecting');
   });
   redis.on('ready', () => {
     if (!down) return;

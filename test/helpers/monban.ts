@@ -1,4 +1,4 @@
-import { createMonban, type Monban } from '../../src/app.js';
+import { createMonban, type Monban, type MonbanOptions } from '../../src/app.js';
 import { registerApplication, type ApplicationRegistration } from '../../src/accounts/applications.js';
 import { registerUser } from '../../src/accounts/accounts.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -24,11 +24,15 @@ export class TestMonban {
     readonly config: Config,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<TestMonban> {
+  /** `options`: where logs go, say (the database and the clock are the test's own). */
+  static async start(
+    env: Record<string, string> = {},
+    options: Omit<MonbanOptions, 'database' | 'now'> = {},
+  ): Promise<TestMonban> {
     // Rate limits are on by default (5/s, as Shikimori); only the tests about them turn them back on.
     const config = loadConfig({ MONBAN_PUBLIC_URL: PUBLIC_URL, MONBAN_RATE_LIMIT: 'off', ...env }, { logLevel: 'silent' });
     const clock = new TestClock();
-    const monban = await createMonban(config, { database: openSqlite(':memory:'), now: clock.now });
+    const monban = await createMonban(config, { ...options, database: openSqlite(':memory:'), now: clock.now });
     monban.ctx.reportError = (err) => {
       throw err;
     };
