@@ -19,7 +19,7 @@ import { t, type MessageKey } from '../i18n.js';
 import { pageContext, seeOther, sendPage } from '../page-context.js';
 import { messagePage } from '../pages/accounts.js';
 import {
-  applicationFormPage,
+
   applicationPage,
   applicationPath,
   applicationsIndexPage,
@@ -27,6 +27,7 @@ import {
   deleteApplicationPage,
   type SignedInFrame,
 } from '../pages/applications.js';
+import { applicationFormPage } from '../pages/application-form.js';
 import { sameOriginGuard } from '../same-origin.js';
 
 type WithId = { Params: { id: string } };

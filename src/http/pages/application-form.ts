@@ -1,0 +1,115 @@
+import type { ApplicationSettings } from '../../accounts/application-management.js';
+import { orderScopes } from '../../accounts/application-management.js';
+import type { ApplicationField, ApplicationProblem } from '../../accounts/applications.js';
+import type { Application, Locale } from '../../core/model.js';
+import { DEFAULT_SCOPES, KNOWN_SCOPES } from '../../core/scopes.js';
+import { redirectUriDetail, scopeDescription, t } from '../i18n.js';
+import { csrfField, describedBy, fieldErrors, hint, notice } from './form.js';
+import { html, type SafeHtml } from './html.js';
+import { layout } from './layout.js';
+import { applicationPath, frame, type SignedInFrame } from './applications.js';
+
+/** The form that registers or edits an application, and the edit page's credentials section (ref §3). */
+
+export interface FormView extends SignedInFrame {
+  /** Absent for a new application. */
+  application?: Application | undefined;
+  values: ApplicationSettings;
+  problems: ApplicationProblem[];
+}
+
+function problemText(locale: Locale, problem: ApplicationProblem): string {
+  if (problem.code === 'redirect_uri_invalid') {
+    return t(locale, 'redirect_uri_invalid', { uri: problem.uri, detail: redirectUriDetail(locale, problem.detail) });
+  }
+  return t(locale, problem.code);
+}
+
+function scopeCheckboxes(
+  view: FormView,
+  name: 'scopes' | 'allowed_scopes',
+  checked: readonly string[],
+  enabled: (scope: string) => boolean,
+): SafeHtml {
+  const offered = orderScopes([...KNOWN_SCOPES, ...(view.application?.allowedScopes ?? []), ...checked]);
+  return html`${offered.map((scope) => {
+    const id = `application_${name}_${scope}`;
+    const on = enabled(scope);
+    return html`<label class="scope${on ? '' : ' disabled'}" for="${id}"><input type="checkbox" name="${name}"
+      value="${scope}" id="${id}"${checked.includes(scope) ? html` checked` : ''}${on ? '' : html` disabled`}>
+      <code>${scope}</code> <span class="hint">${scopeDescription(view.locale, scope)}</span></label>`;
+  })}`;
+}
+
+/** New and edit forms: name, redirect URIs, both descriptions, scopes; allowed scopes for administrators only. */
+export function applicationFormPage(view: FormView): string {
+  const { locale, application, values } = view;
+  const errors = (field: ApplicationField) =>
+    view.problems.filter((p) => p.field === field).map((p) => problemText(locale, p));
+  const allowed = application?.allowedScopes ?? DEFAULT_SCOPES;
+  const title = application ? t(locale, 'editApplication') : t(locale, 'newApplication');
+  // The form posts to the page it came from, and Cancel goes back there.
+  const action = application ? applicationPath(application) : '/oauth/applications';
+  const textField = (field: 'description_en' | 'description_ru', label: string, value: string) => html`
+    <label for="application_${field}">${label}</label>
+    <textarea id="application_${field}" name="${field}" rows="4" maxlength="16384"${
+      describedBy(`application_${field}`, { errors: errors(field) })}>${value}</textarea>
+    ${fieldErrors(`application_${field}`, errors(field))}`;
+  const body = html`
+<section class="card">
+  <h1>${title}</h1>
+  ${application ? html`<p><a href="${applicationPath(application)}">${application.name}</a></p>` : ''}
+  ${notice(view.problems.length > 0 ? t(locale, 'formHasErrors') : undefined)}
+  <form method="post" action="${action}" id="application">
+    ${csrfField(view.csrfToken)}
+    <label for="application_name">${t(locale, 'name')}</label>
+    <input id="application_name" name="name" required maxlength="255" value="${values.name}"${
+      describedBy('application_name', { errors: errors('name') })}>
+    ${fieldErrors('application_name', errors('name'))}
+    <label for="application_redirect_uri">${t(locale, 'redirectUris')}</label>
+    <textarea id="application_redirect_uri" name="redirect_uri" rows="3" required autocapitalize="none" spellcheck="false"${
+      describedBy('application_redirect_uri', { hint: true, errors: errors('redirect_uri') })}>${values.redirectUri}</textarea>
+    ${hint('application_redirect_uri', t(locale, 'redirectUriHint'))}
+    ${fieldErrors('application_redirect_uri', errors('redirect_uri'))}
+    ${textField('description_en', t(locale, 'descriptionEn'), values.descriptionEn)}
+    ${textField('description_ru', t(locale, 'descriptionRu'), values.descriptionRu)}
+    <fieldset id="application_scopes" aria-describedby="application_scopes_hint">
+      <legend>${t(locale, 'scopes')}</legend>
+      ${hint('application_scopes', t(locale, 'scopesHint'))}
+      ${scopeCheckboxes(view, 'scopes', values.scopes, (scope) => view.user.admin || allowed.includes(scope))}
+    </fieldset>
+    ${view.user.admin
+      ? html`<fieldset id="application_allowed_scopes">
+          <legend>${t(locale, 'allowedScopes')}</legend>
+          <input type="hidden" name="allowed_scopes_sent" value="1">
+          ${scopeCheckboxes(view, 'allowed_scopes', values.allowedScopes ?? allowed, () => true)}
+        </fieldset>`
+      : ''}
+    <div class="actions">
+      <button type="submit" class="primary">${application ? t(locale, 'save') : t(locale, 'create')}</button>
+      <a class="button" href="${action}">${t(locale, 'cancel')}</a>
+    </div>
+  </form>
+</section>
+${application ? credentialsSection(view, application) : ''}`;
+  const path = application ? `${applicationPath(application)}/edit` : '/oauth/applications/new';
+  return layout(frame(view, title, path), body);
+}
+
+/** On the edit page: the client_id, never the secret (it is stored hashed), and the secret's regeneration. */
+function credentialsSection(view: SignedInFrame, application: Application): SafeHtml {
+  const { locale } = view;
+  return html`<section class="card" id="credentials" aria-labelledby="credentials_title">
+  <h2 id="credentials_title">${t(locale, 'credentialsTitle')}</h2>
+  <dl class="details">
+    <dt>${t(locale, 'clientId')}</dt><dd><code id="client_id">${application.uid}</code></dd>
+  </dl>
+  <form method="post" action="${applicationPath(application)}/secret" id="regenerate_secret">
+    ${csrfField(view.csrfToken)}
+    <p class="hint" id="regenerate_secret_hint">${t(locale, 'regenerateSecretHint')}</p>
+    <button type="submit" aria-describedby="regenerate_secret_hint">${t(locale, 'regenerateSecret')}</button>
+  </form>
+  <p><a class="button danger" id="delete_application_link" href="${applicationPath(application)}/delete">${
+    t(locale, 'deleteApplication')}</a></p>
+</section>`;
+}
