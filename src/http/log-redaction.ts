@@ -11,11 +11,20 @@ const SECRET_PARAMS = new Set([
   'code_verifier',
 ]);
 
+function decodeComponent(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A request URL fit for a log: secret query values become `[REDACTED]`, and so does the code in the out-of-band
- * page's path (/oauth/authorize/CODE).
+ * page's path (/oauth/authorize/CODE), also where a `return_to` parameter carries such a URL (the language switch on
+ * the code page does).
  */
-export function redactUrl(url: string): string {
+export function redactUrl(url: string, nested = false): string {
   const [path = '', query] = url.split(/\?(.*)/s, 2);
   const safePath = path.replace(/^(\/oauth\/authorize\/)[^/]+/, '$1[REDACTED]');
   if (query === undefined || query === '') return safePath;
@@ -24,13 +33,14 @@ export function redactUrl(url: string): string {
     .map((pair) => {
       const eq = pair.indexOf('=');
       const name = eq < 0 ? pair : pair.slice(0, eq);
-      let decoded = name;
-      try {
-        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
-      } catch {
-        // keep the raw name
+      const decoded = decodeComponent(name) ?? name;
+      if (eq < 0) return pair;
+      if (SECRET_PARAMS.has(decoded)) return `${name}=[REDACTED]`;
+      if (decoded === 'return_to' && !nested) {
+        const target = decodeComponent(pair.slice(eq + 1));
+        return target === undefined ? `${name}=[REDACTED]` : `${name}=${encodeURIComponent(redactUrl(target, true))}`;
       }
-      return eq >= 0 && SECRET_PARAMS.has(decoded) ? `${name}=[REDACTED]` : pair;
+      return pair;
     })
     .join('&');
   return `${safePath}?${params}`;
