@@ -10,6 +10,7 @@ import type { HttpDeps } from './deps.js';
 import { localeOf, t } from './i18n.js';
 import { messagePage } from './pages/accounts.js';
 import { sendPage } from './page-context.js';
+import { unreadableBody } from './wire.js';
 import { accountSettingsRoutes } from './routes/account-settings.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
@@ -57,7 +58,8 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
       deps.ctx.reportError(err);
       return sendPage(reply, 503, messagePage(locale, t(locale, 'errorOccurred'), t(locale, 'serverError')));
     }
-    const status = err.statusCode ?? 500;
+    // A malformed multipart body carries no status code, yet it is the client's fault (unreadableBody).
+    const status = err.statusCode ?? (unreadableBody(err, request) !== undefined ? 400 : 500);
     if (status >= 500) {
       deps.ctx.reportError(err);
       return sendPage(reply, 500, messagePage(locale, t(locale, 'errorOccurred'), t(locale, 'serverError')));

@@ -279,3 +279,34 @@ describe('whoami: avatars on MONBAN_PUBLIC_URL (ref §5)', () => {
     }
   });
 });
+
+describe('unreadable bodies on the API and the pages (never a 500)', () => {
+  let t: TestMonban;
+  before(async () => {
+    t = await TestMonban.start();
+  });
+  after(() => t.close());
+
+  it('answers a malformed JSON body on /api with 400 invalid_request JSON', async () => {
+    const response = await t.server.inject({
+      method: 'POST',
+      url: '/api/users/whoami',
+      headers: { 'content-type': 'application/json' },
+      payload: '{bad',
+    });
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(response.json().error, 'invalid_request');
+  });
+
+  it('answers a malformed multipart body on a page with a 400 page', async () => {
+    const response = await t.server.inject({
+      method: 'POST',
+      url: '/users/sign_in',
+      headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+      payload: '--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb',
+    });
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.headers['content-type'], 'text/html; charset=utf-8');
+  });
+});

@@ -1,14 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acceptableForApi, authenticateAccessToken, bearerTokenOf } from '../../core/bearer.js';
 import { asOAuthError, errorResponse } from '../../core/error-response.js';
-import { InvalidToken, OAuthError, TemporarilyUnavailable } from '../../core/errors.js';
+import { InvalidRequest, InvalidToken, OAuthError } from '../../core/errors.js';
 import type { AccessToken } from '../../core/model.js';
-import { StorageUnavailable } from '../../storage/errors.js';
 import { Params } from '../../core/params.js';
 import { userJson } from '../api/user-json.js';
 import type { HttpDeps } from '../deps.js';
 import { localeFrom } from '../i18n.js';
-import { bodyParams, sendWire } from '../wire.js';
+import { bodyParams, sendWire, unreadableBody } from '../wire.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,10 +51,15 @@ export async function apiRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send(notFound(request)));
   // An API client gets JSON when the database is unavailable; anything else goes on to the server's handler.
-  app.setErrorHandler((err, _request, reply) => {
-    if (!(err instanceof StorageUnavailable)) throw err;
+  // API errors keep the JSON shape: a body that cannot be read is invalid_request, never an HTML page or a 500.
+  app.setErrorHandler((err, request, reply) => {
+    const reason = unreadableBody(err, request);
+    if (reason !== undefined) {
+      return sendWire(reply, errorResponse(new InvalidRequest(`The request body could not be read: ${reason}.`)));
+    }
     deps.ctx.reportError(err);
-    return sendWire(reply, errorResponse(new TemporarilyUnavailable()));
+    // StorageUnavailable becomes 503 temporarily_unavailable, anything else server_error (asOAuthError).
+    return sendWire(reply, errorResponse(asOAuthError(err)));
   });
 
   /** GET /api/users/whoami: the token's user; `null` without a token (ref §5). */

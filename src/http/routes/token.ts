@@ -5,7 +5,7 @@ import { introspectionEndpoint } from '../../core/introspection.js';
 import { revocationEndpoint } from '../../core/revocation.js';
 import { tokenEndpoint, type TokenRequest } from '../../core/token-endpoint.js';
 import type { HttpDeps } from '../deps.js';
-import { bodyParams, sendWire } from '../wire.js';
+import { bodyParams, sendWire, unreadableBody } from '../wire.js';
 
 function tokenRequest(request: FastifyRequest): TokenRequest {
   return { params: bodyParams(request.body), authorization: request.headers.authorization };
@@ -16,13 +16,10 @@ function tokenRequest(request: FastifyRequest): TokenRequest {
  * (the guide's `curl -F`) or JSON (Shikimori's own guide page); a body that cannot be parsed is `invalid_request`.
  */
 export async function tokenRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  // The endpoints answer their own errors, so what lands here is the body parsers'.
   app.setErrorHandler((err, request, reply) => {
-    const status = (err as { statusCode?: unknown }).statusCode;
-    // The endpoints answer their own errors, so what lands here is the body parsers'. Busboy's errors for a malformed
-    // multipart body carry no status code, yet they are the client's fault all the same.
-    const unreadable = typeof status === 'number' ? status >= 400 && status < 500 : request.isMultipart();
-    if (unreadable) {
-      const reason = err instanceof Error ? err.message.replace(/\.$/, '') : 'malformed';
+    const reason = unreadableBody(err, request);
+    if (reason !== undefined) {
       return sendWire(reply, errorResponse(new InvalidRequest(`The request body could not be read: ${reason}.`)));
     }
     deps.ctx.reportError(err);
