@@ -301,6 +301,33 @@ export function storeContract(
         assert.equal((await stores.tokens.findByToken('f2'))?.revokedAt, now + 1);
       });
 
+      it("revokes the user's token a refresh adds while Revoke access waits for it", async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const first = await token(app.id, alice.id, { tokenHash: 'u1', refreshTokenHash: 'u1-rt' });
+        let revocation: Promise<number> | undefined;
+        await stores.transaction(async (tx) => {
+          assert.ok(await tx.tokens.lockForRefresh('u1-rt'));
+          await tx.tokens.create({
+            tokenHash: 'u2',
+            refreshTokenHash: 'u2-rt',
+            applicationId: app.id,
+            userId: alice.id,
+            grantId: null,
+            parentId: first.id,
+            scopes: first.scopes,
+            expiresIn: 60,
+            previousRefreshTokenHash: 'u1-rt',
+            at: now,
+          });
+          revocation = stores.tokens.revokeAllForUser(app.id, alice.id, now + 1);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        });
+        assert.equal(await revocation, 2);
+        assert.equal((await stores.tokens.findByToken('u1'))?.revokedAt, now + 1);
+        assert.equal((await stores.tokens.findByToken('u2'))?.revokedAt, now + 1);
+      });
+
       it("lists a user's granted scope sets for an application, newest first, without revoked ones", async () => {
         const alice = await user();
         const bob = await user('bob');

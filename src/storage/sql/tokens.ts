@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { AccessToken } from '../../core/model.js';
 import type { Database } from '../schema.js';
 import type { AccessTokenStore, LiveGrant, NewAccessToken } from '../stores.js';
@@ -6,8 +6,10 @@ import { splitList, toAccessToken } from './rows.js';
 
 /** How many of a user's tokens for one application are looked at when deciding to skip the consent page. */
 const GRANTED_SCOPES_LIMIT = 50;
-/** Bounds revokeFamily: each pass after the first only exists because a refresh ran concurrently. */
-const FAMILY_REVOCATION_PASSES = 10;
+/** Bounds revokeWhileLive: each pass after the first only exists because a refresh ran concurrently. */
+const REVOCATION_PASSES = 10;
+
+type TokenFilter = (eb: ExpressionBuilder<Database, 'access_tokens'>) => Expression<SqlBool>;
 
 export class SqlAccessTokenStore implements AccessTokenStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -73,23 +75,28 @@ export class SqlAccessTokenStore implements AccessTokenStore {
   }
 
   /**
-   * Until a pass finds no live member. A refresh holding a member's row lock (lockForRefresh) makes a pass wait
-   * for it, but under PostgreSQL's READ COMMITTED that pass cannot see the token the refresh then inserted; the
-   * next pass does. A pass that revokes nothing proves no live member is left for a refresh to lock.
+   * Revokes the live tokens a filter selects, pass after pass until a pass finds none. A refresh holding a selected
+   * token's row lock (lockForRefresh) makes a pass wait for it, but under PostgreSQL's READ COMMITTED that pass
+   * cannot see the token the refresh then inserted; the next pass does. A pass that revokes nothing proves no live
+   * token is left for a refresh to lock.
    */
-  async revokeFamily(grantId: number, at: number): Promise<number> {
+  private async revokeWhileLive(filter: TokenFilter, at: number): Promise<number> {
     let revoked = 0;
-    for (let pass = 0; pass < FAMILY_REVOCATION_PASSES; pass++) {
+    for (let pass = 0; pass < REVOCATION_PASSES; pass++) {
       const result = await this.db
         .updateTable('access_tokens')
         .set({ revoked_at: at })
-        .where('grant_id', '=', grantId)
+        .where(filter)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       if (result.numUpdatedRows === 0n) return revoked;
       revoked += Number(result.numUpdatedRows);
     }
     return revoked;
+  }
+
+  revokeFamily(grantId: number, at: number): Promise<number> {
+    return this.revokeWhileLive((eb) => eb('grant_id', '=', grantId), at);
   }
 
   async completeRotation(token: AccessToken, at: number): Promise<void> {
@@ -130,15 +137,11 @@ export class SqlAccessTokenStore implements AccessTokenStore {
     return result.numUpdatedRows > 0n;
   }
 
-  async revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number> {
-    const result = await this.db
-      .updateTable('access_tokens')
-      .set({ revoked_at: at })
-      .where('application_id', '=', applicationId)
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+  revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number> {
+    return this.revokeWhileLive(
+      (eb) => eb.and([eb('application_id', '=', applicationId), eb('user_id', '=', userId)]),
+      at,
+    );
   }
 
   async liveGrantsOfUser(userId: number): Promise<LiveGrant[]> {
