@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   LogController,
+  type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -60,19 +61,27 @@ function requestLine(request: FastifyRequest, reply: FastifyReply) {
   };
 }
 
+/** Whether a logger writes this level: pino says; Fastify's stand-in for a disabled logger writes nothing. */
+function writes(log: FastifyBaseLogger, level: 'debug' | 'info'): boolean {
+  const pino = log as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
+  return typeof pino.isLevelEnabled === 'function' && pino.isLevelEnabled(level);
+}
+
 /**
  * One line per request, at info, when it is answered: method, URL with its secrets redacted (log-redaction.ts),
  * status, duration and client address; the request id rides on every line as `reqId`. At debug, another when the
  * request arrives (the shutdown test waits for it).
  */
 class RequestLog extends LogController {
+  // Each line is built only when its level is written: a silent or quiet server spends nothing on it per request.
   override incomingRequest(request: FastifyRequest): void {
+    if (!writes(request.log, 'debug')) return;
     request.log.debug({ method: request.method, url: redactUrl(request.url) }, 'request received');
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) reply.log.error({ ...requestLine(request, reply), err: error }, 'request failed');
-    else reply.log.info(requestLine(request, reply), 'request completed');
+    else if (writes(reply.log, 'info')) reply.log.info(requestLine(request, reply), 'request completed');
   }
 
   // Fastify's own line names the raw URL; the request line above already says 404, redacted.
