@@ -157,6 +157,16 @@ describe('POST /oauth/revoke (RFC 7009, ref §4.6)', () => {
     // Another authorization of the same user and application is another family.
     const unrelated = await t.tokensFor(browser, app);
 
+    // Every pair is alive before the revocation (introspection by the client does not count as a use).
+    for (const pair of [first, second, third]) {
+      const before = await t.server.inject({
+        method: 'POST',
+        url: '/oauth/introspect',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ token: pair.access_token, ...credentials(app) }).toString(),
+      });
+      assert.equal(before.json().active, true, before.body);
+    }
     assertAnswer(await revoke({ token: second.refresh_token, ...credentials(app) }), 200, '{}');
     for (const pair of [first, second, third]) {
       await assertAccessDead(pair.access_token);
