@@ -9,6 +9,7 @@ import { Metrics, metricsServer } from './ops/metrics.js';
 import { RedisAttemptCounter } from './ops/redis-attempt-counter.js';
 import { closeRedis, openRedis } from './ops/redis.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './storage/database.js';
+import { LastUseRecorder } from './core/last-use.js';
 import { sqlStores } from './storage/sql/index.js';
 
 export interface Monban {
@@ -37,13 +38,17 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
   const database = options.database ?? openDatabase(config.databaseUrl);
   await migrateToLatest(database);
   let server: FastifyInstance | undefined;
+  const stores = sqlStores(database.db);
+  const reportError = (err: unknown) => server?.log.error({ err }, 'unexpected error');
   const ctx: OAuthContext = {
-    stores: sqlStores(database.db),
+    stores,
+    // Through ctx, so that a reportError replaced later (tests do) is the one called.
+    lastUse: new LastUseRecorder(stores.tokens, (err) => ctx.reportError(err)),
     accessTokenTtl: config.accessTokenTtl,
     codeTtl: config.codeTtl,
     publicUrl: config.publicUrl,
     now: options.now ?? Date.now,
-    reportError: (err) => server?.log.error({ err }, 'unexpected error'),
+    reportError,
   };
   // With MONBAN_REDIS_URL, rate limits and sign-in failures are counted in Redis, shared by every process.
   const redis = config.redisUrl ? openRedis(config.redisUrl, config.redisPrefix, () => server?.log) : undefined;
@@ -68,6 +73,8 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
     async close() {
       await server?.close();
       await metricsListener?.close();
+      // The uses noted by the last requests, before the database goes.
+      await ctx.lastUse.flush();
       await database.close();
       if (redis) await closeRedis(redis);
     },

@@ -1,3 +1,4 @@
+import type { TokenWithUser } from '../storage/stores.js';
 import type { OAuthContext } from './context.js';
 import { InvalidRequest, InvalidToken } from './errors.js';
 import { isExpired, type AccessToken } from './model.js';
@@ -28,21 +29,16 @@ export function acceptableForApi(token: AccessToken): boolean {
   return token.scopes.some((s) => DEFAULT_SCOPES.includes(s));
 }
 
-/** How precisely a token's last use is recorded. */
-export const LAST_USED_RESOLUTION_MS = 60_000;
-
 /**
- * Looks up a live access token, or throws `invalid_token` (always "The access token is invalid", as Shikimori
- * says). Its first use ends the lazy rotation of the refresh token it replaced (ref §4.4).
+ * Looks up a live access token and its user in one read, or throws `invalid_token` (always "The access token is
+ * invalid", as Shikimori says). Its first use ends the lazy rotation of the refresh token it replaced (ref §4.4);
+ * the use is noted for the user's list of applications (core/last-use.ts), without a write on this request.
  */
-export async function authenticateAccessToken(ctx: OAuthContext, token: string): Promise<AccessToken> {
-  const record = await ctx.stores.tokens.findByToken(secretHash(token));
+export async function authenticateAccessToken(ctx: OAuthContext, token: string): Promise<TokenWithUser> {
+  const found = await ctx.stores.tokens.findByTokenWithUser(secretHash(token));
   const now = ctx.now();
-  if (!record || record.revokedAt !== null || isExpired(record, now)) throw new InvalidToken();
-  if (record.previousRefreshTokenHash !== null) await ctx.stores.tokens.completeRotation(record, now);
-  // "Last used" for the user's list of applications: at most one write a minute per token keeps this path a read.
-  if (record.lastUsedAt === null || now - record.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
-    await ctx.stores.tokens.touchLastUsed(record.id, now, LAST_USED_RESOLUTION_MS);
-  }
-  return record;
+  if (!found || found.token.revokedAt !== null || isExpired(found.token, now)) throw new InvalidToken();
+  if (found.token.previousRefreshTokenHash !== null) await ctx.stores.tokens.completeRotation(found.token, now);
+  ctx.lastUse.note(found.token, now);
+  return found;
 }

@@ -1,5 +1,5 @@
 import type { Application } from './model.js';
-import type { OAuthContext } from './context.js';
+import type { Stores } from '../storage/stores.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
 import type { Params } from './params.js';
 import { secretMatches } from './secrets.js';
@@ -56,14 +56,15 @@ export function readClientCredentials(
   return clientId === undefined ? undefined : { clientId, clientSecret, method: 'body' };
 }
 
-/** Finds the client and checks its secret, or throws `invalid_client` (401). */
+/** Finds the client (in `stores`: the database, or the caller's transaction) and checks its secret, or throws
+ * `invalid_client` (401). */
 export async function authenticateClient(
-  ctx: OAuthContext,
+  stores: Stores,
   credentials: ClientCredentials | undefined,
 ): Promise<Application> {
   const scheme = credentials?.method === 'basic' ? 'Basic' : 'Bearer';
   if (!credentials || credentials.clientSecret === undefined) throw new InvalidClient(undefined, scheme);
-  const application = await ctx.stores.applications.findByUid(credentials.clientId);
+  const application = await stores.applications.findByUid(credentials.clientId);
   if (!application || !secretMatches(credentials.clientSecret, application.secretHash)) {
     throw new InvalidClient(undefined, scheme);
   }

@@ -1,8 +1,11 @@
 import type { Stores } from '../storage/stores.js';
+import type { LastUseRecorder } from './last-use.js';
 
 /** What the protocol core needs from its surroundings. */
 export interface OAuthContext {
   stores: Stores;
+  /** Where bearer-authenticated requests note their token's use (written in batches). */
+  lastUse: LastUseRecorder;
   /** Seconds an access token lives (MONBAN_ACCESS_TOKEN_TTL). */
   accessTokenTtl: number;
   /** Seconds an authorization code lives (MONBAN_CODE_TTL). */

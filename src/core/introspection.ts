@@ -11,9 +11,9 @@ import { findToken } from './token-lookup.js';
 /** Which application asks: by its credentials, or by a live bearer token of its own (Doorkeeper's default). */
 async function requestingApplication(ctx: OAuthContext, request: TokenRequest, params: Params): Promise<number> {
   const credentials = readClientCredentials(request.authorization, params);
-  if (credentials) return (await authenticateClient(ctx, credentials)).id;
+  if (credentials) return (await authenticateClient(ctx.stores, credentials)).id;
   const bearer = bearerTokenOf(request.authorization, new Params());
-  if (bearer !== undefined) return (await authenticateAccessToken(ctx, bearer)).applicationId;
+  if (bearer !== undefined) return (await authenticateAccessToken(ctx, bearer)).token.applicationId;
   throw new InvalidRequest(DESCRIPTIONS.requestNotAuthorized);
 }
 

@@ -15,7 +15,7 @@ export function revocationEndpoint(ctx: OAuthContext, request: TokenRequest): Pr
     const token = params.get('token');
     if (token === undefined) throw InvalidRequest.missing('token');
     const credentials = readClientCredentials(request.authorization, params);
-    const client = credentials ? await authenticateClient(ctx, credentials) : undefined;
+    const client = credentials ? await authenticateClient(ctx.stores, credentials) : undefined;
 
     const found = await findToken(ctx, token, params.get('token_type_hint'));
     if (found) {

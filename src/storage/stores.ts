@@ -115,9 +115,17 @@ export interface LiveGrant {
   lastUsedAt: number | null;
 }
 
+/** A token read together with its user (none for a client_credentials token, or a user since deleted). */
+export interface TokenWithUser {
+  token: AccessToken;
+  user: User | undefined;
+}
+
 export interface AccessTokenStore {
   create(token: NewAccessToken): Promise<AccessToken>;
   findByToken(tokenHash: string): Promise<AccessToken | undefined>;
+  /** findByToken and the token's user in one query: a bearer-authenticated request's one read. */
+  findByTokenWithUser(tokenHash: string): Promise<TokenWithUser | undefined>;
   findByRefreshToken(refreshTokenHash: string): Promise<AccessToken | undefined>;
   /**
    * Inside a transaction: locks the live (non-revoked) token with this refresh token until the transaction ends,
@@ -138,10 +146,11 @@ export interface AccessTokenStore {
   /** The scope sets of this user's non-revoked tokens for this application, newest first (for skipping consent). */
   grantedScopes(applicationId: number, userId: number): Promise<string[][]>;
   /**
-   * Records a use of the token at `at`, unless one was recorded less than `minIntervalMs` earlier: one conditional
-   * UPDATE, so concurrent requests write at most once per interval. True when it wrote.
+   * Records a use at `at` of each of these tokens, except those with one recorded less than `minIntervalMs`
+   * earlier: conditional UPDATEs, so concurrent callers write each token at most once per interval. Returns how
+   * many tokens it wrote.
    */
-  touchLastUsed(id: number, at: number, minIntervalMs: number): Promise<boolean>;
+  touchLastUsed(ids: readonly number[], at: number, minIntervalMs: number): Promise<number>;
   /** Revokes every live token of this user for this application; returns how many were live. */
   revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number>;
   /** This user's non-revoked tokens, oldest first. */

@@ -76,9 +76,12 @@ describe('applications with access to my account', () => {
     assert.match(ru.body, /Изменять твой список аниме и манги <code>user_rates<\/code>/);
   });
 
-  it('records a token\'s last use at most once a minute (core/bearer.ts)', async () => {
+  it('records a token\'s last use at most once a minute (core/last-use.ts)', async () => {
     const tokens = await t.tokensFor(bob, other);
-    const record = async () => (await t.stores.tokens.findByToken(secretHash(tokens.access_token)))?.lastUsedAt;
+    const record = async () => {
+      await t.monban.ctx.lastUse.flush();
+      return (await t.stores.tokens.findByToken(secretHash(tokens.access_token)))?.lastUsedAt;
+    };
     assert.equal(await record(), null);
     await t.whoami(tokens.access_token);
     const first = t.clock.now();
@@ -89,6 +92,15 @@ describe('applications with access to my account', () => {
     t.clock.advance(1);
     await t.whoami(tokens.access_token);
     assert.equal(await record(), first + 60_000);
+  });
+
+  it('writes a noted use within a second, without anything asking for it', async () => {
+    const tokens = await t.tokensFor(bob, other);
+    assert.equal((await t.whoami(tokens.access_token)).statusCode, 200);
+    const stored = async () => (await t.stores.tokens.findByToken(secretHash(tokens.access_token)))?.lastUsedAt;
+    assert.equal(await stored(), null, 'noted, not written yet');
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    assert.equal(await stored(), t.clock.now());
   });
 
   it("shows a granting user their access and the application's number of users on its page", async () => {

@@ -184,6 +184,19 @@ export function storeContract(
         assert.equal((await stores.tokens.findByToken('at'))?.revokedAt, now + 1);
       });
 
+      it('reads a token with its user in one query, and without one for a token that has none', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const t = await token(app.id, alice.id, { tokenHash: 'with-user' });
+        assert.deepEqual(await stores.tokens.findByTokenWithUser('with-user'), {
+          token: t,
+          user: await stores.users.findById(alice.id),
+        });
+        const machine = await token(app.id, null, { tokenHash: 'machine', refreshTokenHash: null });
+        assert.deepEqual(await stores.tokens.findByTokenWithUser('machine'), { token: machine, user: undefined });
+        assert.equal(await stores.tokens.findByTokenWithUser('unknown'), undefined);
+      });
+
       it('stores client_credentials tokens without a user or refresh token', async () => {
         const alice = await user();
         const app = await application(alice.id);
@@ -495,11 +508,27 @@ export function storeContract(
         const app = await application(alice.id);
         const t = await token(app.id, alice.id, { tokenHash: 'used' });
         assert.equal(t.lastUsedAt, null);
-        assert.equal(await stores.tokens.touchLastUsed(t.id, now, 60_000), true);
-        assert.equal(await stores.tokens.touchLastUsed(t.id, now + 59_999, 60_000), false);
+        assert.equal(await stores.tokens.touchLastUsed([t.id], now, 60_000), 1);
+        assert.equal(await stores.tokens.touchLastUsed([t.id], now + 59_999, 60_000), 0);
         assert.equal((await stores.tokens.findByToken('used'))?.lastUsedAt, now);
-        assert.equal(await stores.tokens.touchLastUsed(t.id, now + 60_000, 60_000), true);
+        assert.equal(await stores.tokens.touchLastUsed([t.id], now + 60_000, 60_000), 1);
         assert.equal((await stores.tokens.findByToken('used'))?.lastUsedAt, now + 60_000);
+      });
+
+      it('records the last use of many tokens at once, skipping those used within the interval', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const tokens = [];
+        for (let i = 0; i < 1_203; i++) tokens.push(await token(app.id, alice.id, { tokenHash: `many-${i}` }));
+        const recent = tokens[7]!;
+        await stores.tokens.touchLastUsed([recent.id], now, 60_000);
+        const ids = tokens.map((t) => t.id);
+        // More ids than one UPDATE takes (LAST_USED_BATCH), an unknown id, and one token used a second ago.
+        assert.equal(await stores.tokens.touchLastUsed([...ids, 999_999_999], now + 1_000, 60_000), 1_202);
+        assert.equal((await stores.tokens.findByToken('many-0'))?.lastUsedAt, now + 1_000);
+        assert.equal((await stores.tokens.findByToken('many-1202'))?.lastUsedAt, now + 1_000);
+        assert.equal((await stores.tokens.findByToken('many-7'))?.lastUsedAt, now);
+        assert.equal(await stores.tokens.touchLastUsed([], now, 60_000), 0);
       });
 
       it('gives one write to many concurrent uses of a token', async () => {
@@ -507,9 +536,9 @@ export function storeContract(
         const app = await application(alice.id);
         const t = await token(app.id, alice.id);
         const writes = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => stores.tokens.touchLastUsed(t.id, now + i, 60_000)),
+          Array.from({ length: 20 }, (_, i) => stores.tokens.touchLastUsed([t.id], now + i, 60_000)),
         );
-        assert.equal(writes.filter(Boolean).length, 1);
+        assert.equal(writes.reduce((a, b) => a + b, 0), 1);
       });
 
       it("lists a user's live tokens with their scopes and last use", async () => {
@@ -517,7 +546,7 @@ export function storeContract(
         const bob = await user('bob');
         const app = await application(alice.id);
         const first = await token(app.id, alice.id, { scopes: ['user_rates'] });
-        await stores.tokens.touchLastUsed(first.id, now + 5, 60_000);
+        await stores.tokens.touchLastUsed([first.id], now + 5, 60_000);
         const revoked = await token(app.id, alice.id, { scopes: ['email'] });
         await stores.tokens.revoke(revoked.id, now);
         await token(app.id, alice.id, { scopes: ['comments', 'topics'] });

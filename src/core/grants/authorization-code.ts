@@ -18,7 +18,7 @@ export const authorizationCodeGrant: Grant = {
     // Doorkeeper checks redirect_uri's presence before the client (ref §4.3).
     const redirectUri = params.get('redirect_uri');
     if (redirectUri === undefined) throw InvalidRequest.missing('redirect_uri');
-    const client = await authenticateClient(ctx, credentials);
+    const client = await authenticateClient(ctx.stores, credentials);
     const codeHash = secretHash(code);
     const now = ctx.now();
 

@@ -9,7 +9,7 @@ export const clientCredentialsGrant: Grant = {
   params: ['scope'],
 
   async handle(ctx, params, credentials) {
-    const client = await authenticateClient(ctx, credentials);
+    const client = await authenticateClient(ctx.stores, credentials);
     const scopes = resolveScopes(params.get('scope'), client.scopes);
     return issueToken(ctx.stores.tokens, {
       applicationId: client.id,

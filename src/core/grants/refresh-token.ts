@@ -17,28 +17,27 @@ export const refreshTokenGrant: Grant = {
     const refreshToken = params.get('refresh_token');
     if (refreshToken === undefined) throw InvalidRequest.missing('refresh_token');
     const refreshTokenHash = secretHash(refreshToken);
-    const previous = await ctx.stores.tokens.findByRefreshToken(refreshTokenHash);
-    if (!previous || previous.revokedAt !== null) throw new InvalidGrant();
-    // Wrong credentials are invalid_client; none at all, or another client's, are invalid_grant (Doorkeeper). A
-    // client_id without a secret is no credentials (Doorkeeper's Credentials#blank?).
-    const client = credentials?.clientSecret ? await authenticateClient(ctx, credentials) : undefined;
-    if (!client || client.id !== previous.applicationId) throw new InvalidGrant();
-
-    let scopes = previous.scopes;
     const requested = params.get('scope');
-    // A blank scope keeps the old one, as Doorkeeper's `@original_scopes.present?` does (and resolveScopes).
-    if (requested !== undefined && requested.trim() !== '') {
-      const parsed = parseScope(requested);
-      // RFC 6749 §6: the scope may narrow but never widen the original grant.
-      if (parsed === null || parsed.length === 0 || !isSubset(parsed, previous.scopes)) throw new InvalidScope();
-      scopes = parsed;
-    }
 
-    // Check and insert in one transaction that locks the old token: the first use of a token issued earlier from
+    // Everything in one transaction that first locks the old token: the first use of a token issued earlier from
     // it (completeRotation, in any process) either waits for this refresh or makes it fail; never a new token
     // from a refresh token already retired.
     return ctx.stores.transaction(async (stores) => {
-      if (!(await stores.tokens.lockForRefresh(refreshTokenHash))) throw new InvalidGrant();
+      const previous = await stores.tokens.lockForRefresh(refreshTokenHash);
+      if (!previous) throw new InvalidGrant();
+      // Wrong credentials are invalid_client; none at all, or another client's, are invalid_grant (Doorkeeper). A
+      // client_id without a secret is no credentials (Doorkeeper's Credentials#blank?).
+      const client = credentials?.clientSecret ? await authenticateClient(stores, credentials) : undefined;
+      if (!client || client.id !== previous.applicationId) throw new InvalidGrant();
+
+      let scopes = previous.scopes;
+      // A blank scope keeps the old one, as Doorkeeper's `@original_scopes.present?` does (and resolveScopes).
+      if (requested !== undefined && requested.trim() !== '') {
+        const parsed = parseScope(requested);
+        // RFC 6749 §6: the scope may narrow but never widen the original grant.
+        if (parsed === null || parsed.length === 0 || !isSubset(parsed, previous.scopes)) throw new InvalidScope();
+        scopes = parsed;
+      }
       return issueToken(stores.tokens, {
         applicationId: client.id,
         userId: previous.userId,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acceptableForApi, authenticateAccessToken, bearerTokenOf } from '../../core/bearer.js';
 import { asOAuthError, errorResponse } from '../../core/error-response.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../core/errors.js';
-import type { AccessToken } from '../../core/model.js';
+import type { AccessToken, User } from '../../core/model.js';
 import { Params } from '../../core/params.js';
 import { userJson } from '../api/user-json.js';
 import type { HttpDeps } from '../deps.js';
@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request's live access token, when it carried one (set for every /api route). */
     accessToken?: AccessToken;
+    /** The access token's user, read with it; none for a client_credentials token. */
+    accessTokenUser?: User;
   }
 }
 
@@ -27,9 +29,10 @@ function bearerAuthentication(deps: HttpDeps) {
       const params = new Params({ ...bodyParams(request.query), ...bodyParams(request.body) });
       const token = bearerTokenOf(request.headers.authorization, params);
       if (token === undefined) return;
-      const record = await authenticateAccessToken(deps.ctx, token);
+      const { token: record, user } = await authenticateAccessToken(deps.ctx, token);
       if (!acceptableForApi(record)) throw new InvalidToken();
       request.accessToken = record;
+      request.accessTokenUser = user;
     } catch (err) {
       if (!(err instanceof OAuthError)) deps.ctx.reportError(err);
       const error = asOAuthError(err);
@@ -68,7 +71,7 @@ export async function apiRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
     if (!token) return reply.type('application/json; charset=utf-8').send('null');
     // A client_credentials token has no user; Shikimori's User.find(nil) ends in its 404 (ref §4.5).
     if (token.userId === null) return reply.code(404).send(notFound(request));
-    const user = await deps.ctx.stores.users.findById(token.userId);
+    const user = request.accessTokenUser;
     if (!user) return sendWire(reply, errorResponse(new InvalidToken(), 'unauthorized'));
     return reply.send(userJson(user, deps.config.publicUrl, token.scopes.includes('email')));
   });

@@ -119,6 +119,8 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
   app.get<WithNotice>('/oauth/applications', async (request, reply) => {
     const page = await signedIn(request, reply);
     if (!page) return reply;
+    // This process's noted token uses, written first, so the list shows them (core/last-use.ts).
+    await deps.ctx.lastUse.flush();
     const [owned, authorized, all] = await Promise.all([
       listOwned(stores, page.user.id),
       listAuthorizedFor(stores, page.user.id),
@@ -150,6 +152,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     if (!page) return reply;
     const application = await findApplication(request.params.id);
     if (!application) return notFound(reply, page);
+    await deps.ctx.lastUse.flush();
     const overview = await applicationOverview(stores, application, page.user);
     const view = { ...page, overview, canManage: mayManage(page.user, application) };
     return sendPage(reply, 200, applicationPage({ ...view, notice: noticeOf(page, request.query.notice) }));

@@ -2,10 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Application } from '../../core/model.js';
 import type { Database } from '../schema.js';
 import type { ApplicationChanges, ApplicationStore, NewApplication } from '../stores.js';
+import type { Queries } from './queries.js';
 import { toApplication } from './rows.js';
 
 export class SqlApplicationStore implements ApplicationStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly queries: Queries['applications'],
+  ) {}
 
   async create(app: NewApplication): Promise<Application> {
     const row = await this.db
@@ -30,7 +34,7 @@ export class SqlApplicationStore implements ApplicationStore {
   }
 
   async findByUid(uid: string): Promise<Application | undefined> {
-    const row = await this.db.selectFrom('applications').selectAll().where('uid', '=', uid).executeTakeFirst();
+    const row = await this.queries.findByUid.first(this.db, { uid });
     return row && toApplication(row);
   }
 

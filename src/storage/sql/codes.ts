@@ -2,38 +2,31 @@ import type { Kysely } from 'kysely';
 import type { AuthorizationCode } from '../../core/model.js';
 import type { Database } from '../schema.js';
 import type { AuthorizationCodeStore, NewAuthorizationCode } from '../stores.js';
+import type { Queries } from './queries.js';
 import { toAuthorizationCode } from './rows.js';
 
 export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly queries: Queries['codes'],
+  ) {}
 
   async create(code: NewAuthorizationCode): Promise<AuthorizationCode> {
-    const row = await this.db
-      .insertInto('access_grants')
-      .values({
-        token_hash: code.codeHash,
-        application_id: code.applicationId,
-        user_id: code.userId,
-        redirect_uri: code.redirectUri,
-        scopes: code.scopes.join(' '),
-        created_at: code.at,
-        expires_in: code.expiresIn,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await this.queries.create.first(this.db, {
+      token_hash: code.codeHash,
+      application_id: code.applicationId,
+      user_id: code.userId,
+      redirect_uri: code.redirectUri,
+      scopes: code.scopes.join(' '),
+      created_at: code.at,
+      expires_in: code.expiresIn,
+    });
+    if (!row) throw new Error('INSERT ... RETURNING returned no row');
     return toAuthorizationCode(row);
   }
 
-  /** One conditional UPDATE: the database, not this process, decides which concurrent caller wins. */
   async consume(codeHash: string, applicationId: number, at: number): Promise<AuthorizationCode | undefined> {
-    const row = await this.db
-      .updateTable('access_grants')
-      .set({ revoked_at: at })
-      .where('token_hash', '=', codeHash)
-      .where('application_id', '=', applicationId)
-      .where('revoked_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.queries.consume.first(this.db, { hash: codeHash, applicationId, at });
     return row && toAuthorizationCode(row);
   }
 

@@ -3,18 +3,19 @@ import type { Database } from '../schema.js';
 import type { Stores } from '../stores.js';
 import { SqlApplicationStore } from './applications.js';
 import { SqlAuthorizationCodeStore } from './codes.js';
+import { compileQueries, type Queries } from './queries.js';
 import { SqlSessionStore } from './sessions.js';
 import { SqlAccessTokenStore } from './tokens.js';
 import { SqlUserStore } from './users.js';
 
-/** The stores over one Kysely database (or transaction). */
-export function sqlStores(db: Kysely<Database>): Stores {
+/** The stores over one Kysely database (or a transaction on it, sharing its compiled queries). */
+export function sqlStores(db: Kysely<Database>, queries: Queries = compileQueries(db)): Stores {
   return {
-    users: new SqlUserStore(db),
-    applications: new SqlApplicationStore(db),
-    codes: new SqlAuthorizationCodeStore(db),
-    tokens: new SqlAccessTokenStore(db),
-    sessions: new SqlSessionStore(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(sqlStores(trx))),
+    users: new SqlUserStore(db, queries.users),
+    applications: new SqlApplicationStore(db, queries.applications),
+    codes: new SqlAuthorizationCodeStore(db, queries.codes),
+    tokens: new SqlAccessTokenStore(db, queries.tokens),
+    sessions: new SqlSessionStore(db, queries.sessions),
+    transaction: (fn) => db.transaction().execute((trx) => fn(sqlStores(trx, queries))),
   };
 }

@@ -8,7 +8,9 @@ export function splitList(value: string): string[] {
   return value.split(/\s+/).filter((s) => s !== '');
 }
 
-export function toUser(row: Selectable<UsersTable>): User {
+export function toUser(
+  row: Omit<Selectable<UsersTable>, 'nickname_key' | 'password_hash' | 'updated_at'>,
+): User {
   return {
     id: Number(row.id),
     nickname: row.nickname,
@@ -20,6 +22,34 @@ export function toUser(row: Selectable<UsersTable>): User {
     lastOnlineAt: Number(row.last_online_at),
     createdAt: Number(row.created_at),
   };
+}
+
+/** The user columns a token is read with (queries.ts, TOKEN_USER_COLUMNS); none when the token has no user. */
+export interface TokenUserColumns {
+  user_id: number | null;
+  user_nickname: string | null;
+  user_email: string | null;
+  user_admin: number | null;
+  user_locale: string | null;
+  user_sex: string | null;
+  user_website: string | null;
+  user_last_online_at: number | null;
+  user_created_at: number | null;
+}
+
+export function toTokenUser(row: TokenUserColumns): User | undefined {
+  if (row.user_id === null || row.user_nickname === null) return undefined;
+  return toUser({
+    id: row.user_id,
+    nickname: row.user_nickname,
+    email: row.user_email,
+    admin: row.user_admin ?? 0,
+    locale: row.user_locale ?? 'ru',
+    sex: row.user_sex,
+    website: row.user_website,
+    last_online_at: row.user_last_online_at ?? 0,
+    created_at: row.user_created_at ?? 0,
+  });
 }
 
 export function toApplication(row: Selectable<ApplicationsTable>): Application {

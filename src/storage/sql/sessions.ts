@@ -2,10 +2,14 @@ import type { Kysely } from 'kysely';
 import type { User } from '../../core/model.js';
 import type { Database } from '../schema.js';
 import type { SessionStore } from '../stores.js';
+import type { Queries } from './queries.js';
 import { toUser } from './rows.js';
 
 export class SqlSessionStore implements SessionStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly queries: Queries['sessions'],
+  ) {}
 
   async create(idHash: string, userId: number, at: number, expiresAt: number): Promise<void> {
     await this.db
@@ -15,13 +19,7 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async findUser(idHash: string, now: number): Promise<User | undefined> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .selectAll('users')
-      .where('sessions.id_hash', '=', idHash)
-      .where('sessions.expires_at', '>', now)
-      .executeTakeFirst();
+    const row = await this.queries.findUser.first(this.db, { hash: idHash, now });
     return row && toUser(row);
   }
 

@@ -1,23 +1,25 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { AccessToken } from '../../core/model.js';
 import type { Database } from '../schema.js';
-import type { AccessTokenStore, LiveGrant, NewAccessToken } from '../stores.js';
-import { splitList, toAccessToken } from './rows.js';
+import type { AccessTokenStore, LiveGrant, NewAccessToken, TokenWithUser } from '../stores.js';
+import type { Queries } from './queries.js';
+import { splitList, toAccessToken, toTokenUser } from './rows.js';
 
-/** How many of a user's tokens for one application are looked at when deciding to skip the consent page. */
-const GRANTED_SCOPES_LIMIT = 50;
 /** Bounds revokeWhileLive: each pass after the first only exists because a refresh ran concurrently. */
 const REVOCATION_PASSES = 10;
+/** Ids per UPDATE when recording last uses: well under every driver's limit on bound parameters. */
+const LAST_USED_BATCH = 500;
 
 type TokenFilter = (eb: ExpressionBuilder<Database, 'access_tokens'>) => Expression<SqlBool>;
 
 export class SqlAccessTokenStore implements AccessTokenStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly queries: Queries['tokens'],
+  ) {}
 
   async create(token: NewAccessToken): Promise<AccessToken> {
-    const row = await this.db
-      .insertInto('access_tokens')
-      .values({
+    const row = await this.queries.create.first(this.db, {
         token_hash: token.tokenHash,
         refresh_token_hash: token.refreshTokenHash,
         application_id: token.applicationId,
@@ -28,39 +30,28 @@ export class SqlAccessTokenStore implements AccessTokenStore {
         created_at: token.at,
         expires_in: token.expiresIn,
         previous_refresh_token_hash: token.previousRefreshTokenHash,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    });
+    if (!row) throw new Error('INSERT ... RETURNING returned no row');
     return toAccessToken(row);
   }
 
   async findByToken(tokenHash: string): Promise<AccessToken | undefined> {
-    const row = await this.db
-      .selectFrom('access_tokens')
-      .selectAll()
-      .where('token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const row = await this.queries.findByToken.first(this.db, { hash: tokenHash });
     return row && toAccessToken(row);
+  }
+
+  async findByTokenWithUser(tokenHash: string): Promise<TokenWithUser | undefined> {
+    const row = await this.queries.findByTokenWithUser.first(this.db, { hash: tokenHash });
+    return row && { token: toAccessToken(row), user: toTokenUser(row) };
   }
 
   async findByRefreshToken(refreshTokenHash: string): Promise<AccessToken | undefined> {
-    const row = await this.db
-      .selectFrom('access_tokens')
-      .selectAll()
-      .where('refresh_token_hash', '=', refreshTokenHash)
-      .executeTakeFirst();
+    const row = await this.queries.findByRefreshToken.first(this.db, { hash: refreshTokenHash });
     return row && toAccessToken(row);
   }
 
-  /** A conditional UPDATE that changes nothing: the one row lock that both dialects take the same way. */
   async lockForRefresh(refreshTokenHash: string): Promise<AccessToken | undefined> {
-    const row = await this.db
-      .updateTable('access_tokens')
-      .set((eb) => ({ refresh_token_hash: eb.ref('refresh_token_hash') }))
-      .where('refresh_token_hash', '=', refreshTokenHash)
-      .where('revoked_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.queries.lockForRefresh.first(this.db, { hash: refreshTokenHash });
     return row && toAccessToken(row);
   }
 
@@ -101,40 +92,27 @@ export class SqlAccessTokenStore implements AccessTokenStore {
 
   async completeRotation(token: AccessToken, at: number): Promise<void> {
     if (token.previousRefreshTokenHash === null) return;
-    await this.db
-      .updateTable('access_tokens')
-      .set({ revoked_at: at })
-      .where('refresh_token_hash', '=', token.previousRefreshTokenHash)
-      .where('revoked_at', 'is', null)
-      .execute();
-    await this.db
-      .updateTable('access_tokens')
-      .set({ previous_refresh_token_hash: null })
-      .where('id', '=', token.id)
-      .execute();
+    await this.queries.revokeByRefreshToken.changes(this.db, { hash: token.previousRefreshTokenHash, at });
+    await this.queries.forgetPreviousRefreshToken.changes(this.db, { id: token.id });
   }
 
   async grantedScopes(applicationId: number, userId: number): Promise<string[][]> {
-    const rows = await this.db
-      .selectFrom('access_tokens')
-      .select('scopes')
-      .where('application_id', '=', applicationId)
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .orderBy('id', 'desc')
-      .limit(GRANTED_SCOPES_LIMIT)
-      .execute();
+    const rows = await this.queries.grantedScopes.all(this.db, { applicationId, userId });
     return rows.map((r) => splitList(r.scopes));
   }
 
-  async touchLastUsed(id: number, at: number, minIntervalMs: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('access_tokens')
-      .set({ last_used_at: at })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', at - minIntervalMs)]))
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  async touchLastUsed(ids: readonly number[], at: number, minIntervalMs: number): Promise<number> {
+    let written = 0;
+    for (let start = 0; start < ids.length; start += LAST_USED_BATCH) {
+      const result = await this.db
+        .updateTable('access_tokens')
+        .set({ last_used_at: at })
+        .where('id', 'in', ids.slice(start, start + LAST_USED_BATCH))
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', at - minIntervalMs)]))
+        .executeTakeFirst();
+      written += Number(result.numUpdatedRows);
+    }
+    return written;
   }
 
   revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number> {

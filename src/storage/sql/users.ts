@@ -3,6 +3,7 @@ import type { User } from '../../core/model.js';
 import type { Database } from '../schema.js';
 import { NicknameTaken, type NewUser, type UserStore } from '../stores.js';
 import { isUniqueViolation } from './errors.js';
+import type { Queries } from './queries.js';
 import { toUser } from './rows.js';
 
 export function nicknameKey(nickname: string): string {
@@ -10,7 +11,10 @@ export function nicknameKey(nickname: string): string {
 }
 
 export class SqlUserStore implements UserStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly queries: Queries['users'],
+  ) {}
 
   async create(user: NewUser): Promise<User> {
     try {
@@ -37,7 +41,7 @@ export class SqlUserStore implements UserStore {
   }
 
   async findById(id: number): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.queries.findById.first(this.db, { id });
     return row && toUser(row);
   }
 
