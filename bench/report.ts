@@ -214,7 +214,8 @@ export function markdown(report: Report, targets: string[]): string {
         `(${withoutTransactionControl(count.returningFlow)} without BEGIN/COMMIT), ${total(count.firstFlow)} for a first ` +
         `authorization with the consent page and form; per request: ` +
         count.perRequest.map((s) => `${s.step.replace(/^(GET|POST) /, '')} ${s.statements.length}`).join(', ') +
-        '. (Ory Hydra: 29 for the full flow.)',
+        `; and ${count.lastUseWrite.statements.length} a second per process recording the last use of every token ` +
+        'used in that second. (Ory Hydra: 29 for the full flow.)',
     );
   }
   if (report.scale) {

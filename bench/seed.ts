@@ -135,7 +135,8 @@ function buildSqliteBase(cli: string[], path: string, plan: SeedPlan): void {
       db.exec(index.sql);
       log(`${index.name} rebuilt (${Math.round((Date.now() - started) / 1000)} s)`);
     }
-    db.exec('ANALYZE');
+    // No ANALYZE: Monban never analyzes its SQLite file, and with STAT4 statistics SQLite prepares the bearer
+    // check's token-and-user join again on every new value bound to it (27 us a lookup instead of 12 here).
     db.pragma('journal_mode = WAL');
   } finally {
     db.close();

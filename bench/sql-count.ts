@@ -26,6 +26,11 @@ export interface SqlCount {
   returningFlow: StepCount[];
   /** One request of each load scenario. */
   perRequest: StepCount[];
+  /**
+   * The write of the last uses noted by the whoami requests above (core/last-use.ts): once a second per process,
+   * for every token used in that second, so no request's own count.
+   */
+  lastUseWrite: StepCount;
 }
 
 let recording: string[] | undefined;
@@ -91,6 +96,15 @@ class Counter {
     this.steps.push({ step, status: response.statusCode, statements: recording });
     recording = undefined;
     return response;
+  }
+
+  /** The statements of writing the token uses noted so far (core/last-use.ts). */
+  async lastUseWrite(): Promise<StepCount> {
+    recording = [];
+    await this.monban.ctx.lastUse.flush();
+    const step = { step: 'last-use write (once a second, all tokens used in it)', status: 0, statements: recording };
+    recording = undefined;
+    return step;
   }
 
   take(): StepCount[] {
@@ -159,6 +173,8 @@ export async function countStatements(databaseUrl: string): Promise<SqlCount> {
     const counter = new Counter(monban);
     const session = `${SESSION_COOKIE}=${benchSecret('session', 1)}`;
 
+    // Uses noted before counting starts are not this count's.
+    await monban.ctx.lastUse.flush();
     // A user's first authorization: consent page, consent form, code exchange, whoami.
     const page = await counter.request('GET /oauth/authorize (consent page)', {
       method: 'GET',
@@ -187,8 +203,8 @@ export async function countStatements(databaseUrl: string): Promise<SqlCount> {
     await whoami(counter, token);
     const returningFlow = counter.take();
 
-    // One request of each load scenario, on seeded secrets; whoami twice, since a token's first use in a minute
-    // also records it.
+    // One request of each load scenario, on seeded secrets; whoami twice: a token's first use in a minute is noted
+    // for the last-use write, a second is not.
     await whoami(counter, benchSecret('resident-access', 0));
     await whoami(counter, benchSecret('resident-access', 0));
     const repeated = counter.steps[counter.steps.length - 1];
@@ -213,11 +229,13 @@ export async function countStatements(databaseUrl: string): Promise<SqlCount> {
     });
     await tokenRequest('POST /oauth/token (client_credentials)', { grant_type: 'client_credentials' });
     const perRequest = counter.take();
+    const lastUseWrite = await counter.lastUseWrite();
     return {
       database: /^postgres/i.test(databaseUrl) ? 'postgres' : 'sqlite',
       firstFlow,
       returningFlow,
       perRequest,
+      lastUseWrite,
     };
   } finally {
     await monban.close();
@@ -248,5 +266,6 @@ export function describeCount(count: SqlCount): string {
   section(`[${count.database}] full flow, first authorization (consent page + form)`, count.firstFlow);
   section(`[${count.database}] full flow, returning user (consent skipped)`, count.returningFlow);
   section(`[${count.database}] one request of each scenario`, count.perRequest);
+  section(`[${count.database}] then, once a second`, [count.lastUseWrite]);
   return lines.join('\n');
 }

@@ -35,7 +35,7 @@ export interface MonbanOptions {
 
 /** The composition root: opens the database, applies pending migrations, and builds the HTTP server. */
 export async function createMonban(config: Config, options: MonbanOptions = {}): Promise<Monban> {
-  const database = options.database ?? openDatabase(config.databaseUrl);
+  const database = options.database ?? openDatabase(config.databaseUrl, { backgroundCheckpoints: true });
   await migrateToLatest(database);
   let server: FastifyInstance | undefined;
   const stores = sqlStores(database.db);

@@ -7,6 +7,7 @@ import { StorageUnavailable } from './errors.js';
 import { migrationProvider } from './migrations/index.js';
 import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { withStatementCache } from './sqlite-statements.js';
 import { withUnavailability } from './unavailable-dialect.js';
 
@@ -22,9 +23,14 @@ export function isPostgresUrl(url: string): boolean {
   return POSTGRES_URL.test(url);
 }
 
+export interface OpenOptions {
+  /** SQLite: checkpoint the write-ahead log from a background thread (a long-running server; not the CLI). */
+  backgroundCheckpoints?: boolean;
+}
+
 /** Opens MONBAN_DATABASE_URL as config.ts read it: a `postgres://` URL, or else a SQLite path (or `:memory:`). */
-export function openDatabase(url: string): OpenDatabase {
-  return isPostgresUrl(url) ? openPostgres(url) : openSqlite(url);
+export function openDatabase(url: string, options: OpenOptions = {}): OpenDatabase {
+  return isPostgresUrl(url) ? openPostgres(url) : openSqlite(url, options);
 }
 
 /** The database as it may be printed or logged: a PostgreSQL URL without its password. */
@@ -40,8 +46,16 @@ export function databaseLabel(url: string): string {
   }
 }
 
+/**
+ * With the background checkpointer, the log is checkpointed by the server's own commit only once it is this many
+ * pages long (400 MB): a bound for when the checkpointer cannot keep up or has died. SQLite's default, 1000 pages,
+ * is reached about every half second under a load of refresh grants, each time stalling every request for a
+ * checkpoint and two syncs (docs/benchmarks.md).
+ */
+const WAL_AUTOCHECKPOINT_WITH_CHECKPOINTER = 100_000;
+
 /** Opens the SQLite file (creating its folder), in WAL mode so that readers never wait for the writer. */
-export function openSqlite(path: string): OpenDatabase {
+export function openSqlite(path: string, options: OpenOptions = {}): OpenDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
@@ -49,8 +63,18 @@ export function openSqlite(path: string): OpenDatabase {
   sqlite.pragma('foreign_keys = ON');
   // Several processes may share one file (the CLI beside a running server): wait for a lock instead of failing.
   sqlite.pragma('busy_timeout = 5000');
+  const checkpointer =
+    options.backgroundCheckpoints && path !== ':memory:' ? new SqliteCheckpointer(path) : undefined;
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_WITH_CHECKPOINTER}`);
   const db = new Kysely<Database>({ dialect: withUnavailability(new SqliteDialect({ database: withStatementCache(sqlite) })) });
-  return { db, dialect: SQLITE, close: () => db.destroy() };
+  return {
+    db,
+    dialect: SQLITE,
+    async close() {
+      await checkpointer?.close();
+      await db.destroy();
+    },
+  };
 }
 
 function migrator(database: OpenDatabase): Migrator {

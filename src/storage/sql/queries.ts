@@ -61,11 +61,12 @@ export function compileQueries(db: Kysely<Database>) {
       findByRefreshToken: PreparedQuery.of<{ hash: string }>()((p) =>
         db.selectFrom('access_tokens').selectAll().where('refresh_token_hash', '=', p('hash')),
       ),
-      // A conditional UPDATE that changes nothing: the one row lock that both dialects take the same way.
+      // A conditional UPDATE that changes nothing: the one row lock that both dialects take the same way. It sets a
+      // column no index holds, so that no index is written (and PostgreSQL's update stays heap-only).
       lockForRefresh: PreparedQuery.of<{ hash: string }>()((p) =>
         db
           .updateTable('access_tokens')
-          .set((eb) => ({ refresh_token_hash: eb.ref('refresh_token_hash') }))
+          .set((eb) => ({ expires_in: eb.ref('expires_in') }))
           .where('refresh_token_hash', '=', p('hash'))
           .where('revoked_at', 'is', null)
           .returningAll(),
