@@ -4,6 +4,7 @@ import type { OpenDatabase } from './database.js';
 import { POSTGRES } from './dialect.js';
 import type { Database } from './schema.js';
 import { isUnavailable } from './sql/errors.js';
+import { PREPARED_STATEMENT_NAMES } from './sql/prepared.js';
 import { withUnavailability } from './unavailable-dialect.js';
 
 /**
@@ -37,7 +38,9 @@ const types = {
 };
 
 /**
- * The pool as Kysely sees it. A connection whose query failed because the database was unreachable, or timed out
+ * The pool as Kysely sees it. The SQL of every PreparedQuery runs as a named statement, prepared on the server once
+ * per connection (this needs a session of its own: a pooler in transaction mode in front of PostgreSQL would hand
+ * the name to another session). A connection whose query failed because the database was unreachable, or timed out
  * (which leaves the connection busy forever), is destroyed rather than handed out again. A checked-out connection
  * needs an 'error' listener of its own: pg-pool removes its idle listener on checkout, and a connection lost
  * between two queries would otherwise be an unhandled 'error' event that ends the process.
@@ -52,8 +55,12 @@ function kyselyPool(pool: pg.Pool): PostgresPool {
       };
       client.on('error', onError);
       const query = async (sql: string, parameters: ReadonlyArray<unknown>) => {
+        // The hot queries (sql/queries.ts) as named statements: parsed and planned once per connection.
+        const name = PREPARED_STATEMENT_NAMES.get(sql);
         try {
-          return await client.query(sql, [...parameters]);
+          return await (name === undefined
+            ? client.query(sql, [...parameters])
+            : client.query({ name, text: sql, values: [...parameters] }));
         } catch (err) {
           if (isUnavailable(err)) lost ??= err as Error;
           throw err;

@@ -74,6 +74,30 @@ describe('PostgreSQL', { skip: skipWithoutPostgres }, () => {
     });
   });
 
+  describe('prepared statements', () => {
+    it('runs the hot queries as named statements, prepared once per connection (sql/prepared.ts)', async () => {
+      await database!.reset();
+      const opened = openDatabase(database!.url);
+      try {
+        await migrateToLatest(opened);
+        // One connection for all of it, so that its own pg_prepared_statements shows what it prepared.
+        const prepared = await opened.db.connection().execute(async (connection) => {
+          const stores = sqlStores(connection);
+          for (let i = 0; i < 3; i++) assert.equal(await stores.tokens.findByTokenWithUser(`hash-${i}`), undefined);
+          const { rows } = await sql<{ name: string; statement: string }>`
+            select name, statement from pg_prepared_statements
+          `.execute(connection);
+          return rows;
+        });
+        const lookups = prepared.filter((r) => /"access_tokens"\."token_hash" = \$1/.test(r.statement));
+        assert.equal(lookups.length, 1, JSON.stringify(prepared));
+        assert.match(lookups[0]!.name, /^monban_\d+$/);
+      } finally {
+        await opened.close();
+      }
+    });
+  });
+
   describe('an unreachable server', () => {
     it('is StorageUnavailable, from a query, a transaction or a migration', async () => {
       // Port 1 on the loopback: nothing listens, so the connection is refused at once.

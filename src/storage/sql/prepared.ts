@@ -6,6 +6,12 @@ const SLOT = '\u0000monban-parameter:';
 
 type Slot<P> = { name: keyof P } | { value: unknown };
 
+/**
+ * The SQL text of every PreparedQuery, with a name for it: a driver that can keep a statement prepared on the
+ * server (PostgreSQL, storage/postgres.ts) does so for these texts, and parses and plans each once per connection.
+ */
+export const PREPARED_STATEMENT_NAMES = new Map<string, string>();
+
 /** Stands for the value of parameter `name` while a query is built. */
 export type ParameterOf<P> = <K extends keyof P>(name: K) => P[K];
 
@@ -32,6 +38,9 @@ export class PreparedQuery<P, R> {
     const slots = compiled.parameters.map((value): Slot<P> =>
       typeof value === 'string' && value.startsWith(SLOT) ? { name: value.slice(SLOT.length) as keyof P } : { value },
     );
+    if (!PREPARED_STATEMENT_NAMES.has(compiled.sql)) {
+      PREPARED_STATEMENT_NAMES.set(compiled.sql, `monban_${PREPARED_STATEMENT_NAMES.size + 1}`);
+    }
     return new PreparedQuery<P, R>(compiled.sql, slots);
   }
 
