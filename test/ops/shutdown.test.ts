@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { request, type ClientRequest } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { secretHash } from '../../src/core/secrets.js';
+import { userAndApp } from '../helpers/http-client.js';
 import { freePort, ServerProcess, tempDatabase } from '../helpers/process.js';
 
 const BODY = 'grant_type=client_credentials&client_id=nobody&client_secret=nothing';
@@ -82,6 +85,32 @@ describe('SIGTERM: monban serve stops accepting, finishes requests in flight, an
     // Else a keep-alive connection (a load balancer's) would hold the process until the timeout.
     assert.equal(answer.connection, 'close');
     assert.deepEqual(await exited, { code: 0, signal: null });
+  });
+
+  it("writes the token uses it noted but had not written yet (core/last-use.ts), then exits 0", async () => {
+    const env = { MONBAN_DATABASE_URL: database.path };
+    const app = await userAndApp(env, 'lastuse');
+    const server = await ServerProcess.start(env);
+    const issued = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...app }).toString(),
+    });
+    const { access_token: token } = (await issued.json()) as { access_token: string };
+    // A client_credentials token has no user: whoami answers 404, after noting the use.
+    const used = await fetch(`${server.url}/api/users/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(used.status, 404);
+    // At once, well within the second before the use would be written on its own.
+    assert.deepEqual(await server.stop('SIGTERM'), { code: 0, signal: null });
+    const db = new SQLite(database.path, { readonly: true });
+    try {
+      const row = db.prepare('SELECT last_used_at FROM access_tokens WHERE token_hash = ?').get(secretHash(token)) as
+        | { last_used_at: number | null }
+        | undefined;
+      assert.equal(typeof row?.last_used_at, 'number');
+    } finally {
+      db.close();
+    }
   });
 
   it('exits 1 when a request is still in flight after MONBAN_SHUTDOWN_TIMEOUT', async () => {
