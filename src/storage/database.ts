@@ -49,8 +49,8 @@ export function databaseLabel(url: string): string {
 /**
  * With the background checkpointer, the log is checkpointed by the server's own commit only once it is this many
  * pages long (400 MB): a bound for when the checkpointer cannot keep up or has died. SQLite's default, 1000 pages,
- * is reached about every half second under a load of refresh grants, each time stalling every request for a
- * checkpoint and two syncs (docs/benchmarks.md).
+ * is reached every few hundred grants (each appends the pages of a new row and of its index entries), each time
+ * stalling every request for a checkpoint and two syncs (docs/benchmarks.md).
  */
 const WAL_AUTOCHECKPOINT_WITH_CHECKPOINTER = 100_000;
 
