@@ -56,8 +56,10 @@ export function readClientCredentials(
   return clientId === undefined ? undefined : { clientId, clientSecret, method: 'body' };
 }
 
-/** Finds the client (in `stores`: the database, or the caller's transaction) and checks its secret, or throws
- * `invalid_client` (401). */
+/**
+ * Finds the client (in `stores`: the database, or the caller's transaction) and checks its secret, or throws
+ * `invalid_client` (401).
+ */
 export async function authenticateClient(
   stores: Stores,
   credentials: ClientCredentials | undefined,

@@ -20,16 +20,16 @@ export class SqlAccessTokenStore implements AccessTokenStore {
 
   async create(token: NewAccessToken): Promise<AccessToken> {
     const row = await this.queries.create.first(this.db, {
-        token_hash: token.tokenHash,
-        refresh_token_hash: token.refreshTokenHash,
-        application_id: token.applicationId,
-        user_id: token.userId,
-        grant_id: token.grantId,
-        parent_id: token.parentId,
-        scopes: token.scopes.join(' '),
-        created_at: token.at,
-        expires_in: token.expiresIn,
-        previous_refresh_token_hash: token.previousRefreshTokenHash,
+      token_hash: token.tokenHash,
+      refresh_token_hash: token.refreshTokenHash,
+      application_id: token.applicationId,
+      user_id: token.userId,
+      grant_id: token.grantId,
+      parent_id: token.parentId,
+      scopes: token.scopes.join(' '),
+      created_at: token.at,
+      expires_in: token.expiresIn,
+      previous_refresh_token_hash: token.previousRefreshTokenHash,
     });
     if (!row) throw new Error('INSERT ... RETURNING returned no row');
     return toAccessToken(row);
