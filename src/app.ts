@@ -7,7 +7,7 @@ import { RedisFallback } from './ops/fallback.js';
 import type { LogDestination } from './ops/logging.js';
 import { Metrics, metricsServer } from './ops/metrics.js';
 import { RedisAttemptCounter } from './ops/redis-attempt-counter.js';
-import { closeRedis, openRedis } from './ops/redis.js';
+import { closeRedis, openRedis, redisConnected } from './ops/redis.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './storage/database.js';
 import { LastUseRecorder } from './core/last-use.js';
 import { sqlStores } from './storage/sql/index.js';
@@ -64,6 +64,9 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
       (redis ? new RedisAttemptCounter(redis, SIGN_IN_WINDOW_MS, localAttempts, fallback) : localAttempts),
     ops: { database, metrics, redis: redis && { client: redis, fallback }, logDestination: options.logDestination },
   });
+  if (redis && !(await redisConnected(redis))) {
+    server.log.warn({}, 'Redis is not reachable; counting in this process until it is');
+  }
   const metricsListener = config.metricsPort === undefined ? undefined : metricsServer(metrics);
   return {
     server,

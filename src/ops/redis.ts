@@ -29,10 +29,9 @@ export function openRedis(url: string, keyPrefix: string, log: () => RedisLog | 
   });
   let down = false;
   redis.on('error', (err: Error) => {
-    const logger = log();
-    if (down || !logger) return;
+    if (down) return;
     down = true;
-    logger.warn({ err: { message: err.message } }, 'Redis connection failed; reconnecting');
+    log()?.warn({ err: { message: err.message } }, 'Redis connection failed; reconnecting');
   });
   redis.on('ready', () => {
     if (!down) return;
@@ -40,6 +39,29 @@ export function openRedis(url: string, keyPrefix: string, log: () => RedisLog | 
     log()?.info({}, 'Redis is available again');
   });
   return redis;
+}
+
+/**
+ * Waits for the first connection, at most CONNECT_TIMEOUT_MS, and says whether it is up. A process that starts while
+ * Redis is reachable then counts in Redis from its first request; without the wait, the requests that come before the
+ * connection is made fail over to this process's memory (RedisFallback) and are not shared. A first failure ends the
+ * wait at once: the client keeps reconnecting behind it.
+ */
+export function redisConnected(redis: Redis): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const settle = (up: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('error', onError);
+      resolve(up);
+    };
+    const onReady = () => settle(true);
+    const onError = () => settle(false);
+    const timer = setTimeout(() => settle(false), CONNECT_TIMEOUT_MS);
+    redis.once('ready', onReady);
+    redis.once('error', onError);
+  });
 }
 
 /** Whether Redis answers PING now (for /readyz). */

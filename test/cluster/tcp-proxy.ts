@@ -7,11 +7,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  *   through in either direction, as when packets are dropped; only timeouts can notice.
  * `restore()` ends either: connections from the outage are reset (as a recovered network does to stale ones) and
  * new ones are forwarded again.
+ * `slow(ms)`: a distant server. Each new connection starts forwarding only `ms` after it is accepted.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private mode: 'forward' | 'hang' | 'down' = 'forward';
+  private acceptDelayMs = 0;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -40,6 +42,13 @@ export class TcpProxy {
       client.resume(); // read and drop
       return;
     }
+    // What the client sends meanwhile waits in the socket: nothing reads it before a 'data' listener is added.
+    if (this.acceptDelayMs > 0) setTimeout(() => this.forward(client), this.acceptDelayMs);
+    else this.forward(client);
+  }
+
+  private forward(client: Socket): void {
+    if (client.destroyed) return;
     const upstream = connect(this.target);
     this.track(upstream);
     // Forwarding checks the mode on every chunk, so that hang() freezes connections that are already open.
@@ -88,6 +97,11 @@ export class TcpProxy {
   /** The network swallows every byte, on open connections and new ones. */
   hang(): void {
     this.mode = 'hang';
+  }
+
+  /** Each connection accepted from now on waits `ms` before a byte goes through. */
+  slow(ms: number): void {
+    this.acceptDelayMs = ms;
   }
 
   /** Back to normal on the same port. */

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/process.js';
 import { TestMonban } from '../helpers/monban.js';
 import { TcpProxy } from '../cluster/tcp-proxy.js';
-import { deleteKeys, redisUrl, skipWithoutRedis, testPrefix } from './redis-support.js';
+import { deleteKeys, redisUrl, skipWithoutRedis, testClient, testPrefix } from './redis-support.js';
 import { LogCapture } from './support.js';
 
 /** Shikimori's rack-attack answer to a throttled request (ref §6): no Retry-After, no rate-limit headers. */
@@ -140,6 +140,30 @@ describe('rate limits shared through Redis (MONBAN_REDIS_URL)', { skip: skipWith
     assertThrottled(await whoami(a));
     assert.equal((await whoami(b, '198.51.100.2')).statusCode, 200);
   });
+
+  it('a server counts in Redis from its first request: start waits for the connection', async () => {
+    const startPrefix = testPrefix('rate-start');
+    // A Redis that takes 300 ms to answer a new connection: without the wait, the first request comes before it.
+    const url = new URL(redisUrl ?? 'redis://127.0.0.1:6379');
+    const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 6379) });
+    proxy.slow(300);
+    const { host, port } = proxy.address;
+    const env = { MONBAN_RATE_LIMIT: '5/h', MONBAN_REDIS_URL: `redis://${host}:${port}`, MONBAN_REDIS_PREFIX: startPrefix };
+    const t = await TestMonban.start(env);
+    const client = testClient(redisUrl);
+    try {
+      assert.equal((await whoami(t, '198.51.100.9')).statusCode, 200);
+      await client.connect();
+      const [, keys] = await client.scan('0', 'MATCH', `${startPrefix}*`, 'COUNT', 1000);
+      assert.equal(keys.length, 1, String(keys));
+    } finally {
+      client.disconnect();
+      // The proxy first, as in the outage tests below: closed after Monban's QUIT, it left Node unable to exit.
+      await proxy.close();
+      await t.close();
+      await deleteKeys(startPrefix);
+    }
+  });
 });
 
 describe('rate limits when Redis fails (counted in each process instead)', () => {
@@ -156,6 +180,7 @@ describe('rate limits when Redis fails (counted in each process instead)', () =>
       const warnings = log.entries.filter((e) => e.level === 40).map((e) => e.msg);
       const fellBack = /^Redis failed to count a request; counting in this process/;
       assert.ok(warnings.some((m) => fellBack.test(String(m))), String(warnings));
+      assert.ok(warnings.includes('Redis is not reachable; counting in this process until it is'), String(warnings));
     } finally {
       await t.close();
     }
