@@ -35,9 +35,17 @@ export interface MonbanOptions {
 
 /** The composition root: opens the database, applies pending migrations, and builds the HTTP server. */
 export async function createMonban(config: Config, options: MonbanOptions = {}): Promise<Monban> {
-  const database = options.database ?? openDatabase(config.databaseUrl, { backgroundCheckpoints: true });
-  await migrateToLatest(database);
   let server: FastifyInstance | undefined;
+  // A background failure before the server (and its log) exists is logged once it does.
+  let earlyFailure: Error | undefined;
+  const logBackgroundFailure = (err: Error) => {
+    if (server) server.log.error({ err }, `${err.message}; commits checkpoint the log again`);
+    else earlyFailure = err;
+  };
+  const database =
+    options.database ??
+    openDatabase(config.databaseUrl, { backgroundCheckpoints: true, onBackgroundFailure: logBackgroundFailure });
+  await migrateToLatest(database);
   const stores = sqlStores(database.db);
   const reportError = (err: unknown) => server?.log.error({ err }, 'unexpected error');
   const ctx: OAuthContext = {
@@ -64,6 +72,7 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
       (redis ? new RedisAttemptCounter(redis, SIGN_IN_WINDOW_MS, localAttempts, fallback) : localAttempts),
     ops: { database, metrics, redis: redis && { client: redis, fallback }, logDestination: options.logDestination },
   });
+  if (earlyFailure) logBackgroundFailure(earlyFailure);
   if (redis && !(await redisConnected(redis))) {
     server.log.warn({}, 'Redis is not reachable; counting in this process until it is');
   }

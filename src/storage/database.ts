@@ -26,6 +26,8 @@ export function isPostgresUrl(url: string): boolean {
 export interface OpenOptions {
   /** SQLite: checkpoint the write-ahead log from a background thread (a long-running server; not the CLI). */
   backgroundCheckpoints?: boolean;
+  /** Told when the background checkpoint thread stops for good (the server logs it); commits checkpoint again. */
+  onBackgroundFailure?: (err: Error) => void;
 }
 
 /** Opens MONBAN_DATABASE_URL as config.ts read it: a `postgres://` URL, or else a SQLite path (or `:memory:`). */
@@ -48,11 +50,12 @@ export function databaseLabel(url: string): string {
 
 /**
  * With the background checkpointer, the log is checkpointed by the server's own commit only once it is this many
- * pages long (400 MB): a bound for when the checkpointer cannot keep up or has died. SQLite's default, 1000 pages,
- * is reached every few hundred grants (each appends the pages of a new row and of its index entries), each time
- * stalling every request for a checkpoint and two syncs (docs/benchmarks.md).
+ * pages long (400 MB): a bound for when the checkpointer cannot keep up. SQLite's default, 1000 pages, is reached
+ * every few hundred grants (each appends the pages of a new row and of its index entries), each time stalling every
+ * request for a checkpoint and two syncs (docs/benchmarks.md). If the checkpointer stops, the default comes back.
  */
 const WAL_AUTOCHECKPOINT_WITH_CHECKPOINTER = 100_000;
+const WAL_AUTOCHECKPOINT_DEFAULT = 1000;
 
 /** Opens the SQLite file (creating its folder), in WAL mode so that readers never wait for the writer. */
 export function openSqlite(path: string, options: OpenOptions = {}): OpenDatabase {
@@ -63,9 +66,14 @@ export function openSqlite(path: string, options: OpenOptions = {}): OpenDatabas
   sqlite.pragma('foreign_keys = ON');
   // Several processes may share one file (the CLI beside a running server): wait for a lock instead of failing.
   sqlite.pragma('busy_timeout = 5000');
-  const checkpointer =
-    options.backgroundCheckpoints && path !== ':memory:' ? new SqliteCheckpointer(path) : undefined;
-  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_WITH_CHECKPOINTER}`);
+  let checkpointer: SqliteCheckpointer | undefined;
+  if (options.backgroundCheckpoints && path !== ':memory:') {
+    checkpointer = new SqliteCheckpointer(path, (err) => {
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_DEFAULT}`);
+      options.onBackgroundFailure?.(err);
+    });
+    sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_WITH_CHECKPOINTER}`);
+  }
   const db = new Kysely<Database>({ dialect: withUnavailability(new SqliteDialect({ database: withStatementCache(sqlite) })) });
   return {
     db,

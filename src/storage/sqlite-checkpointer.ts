@@ -9,21 +9,30 @@ export const CHECKPOINT_INTERVAL_MS = 100;
  * commit then copies them into the database file and syncs both files to disk (synchronous = NORMAL) while every
  * request waits. A PASSIVE checkpoint blocks neither readers nor the writer; run ten times a second, it keeps the
  * log short, and the next writer starts it over once it is all copied.
+ *
+ * A failed checkpoint is retried by the next one. If the thread itself stops (it cannot open the file, say),
+ * `onStop` is told once, with why, so that the server's connection can take checkpoints back (database.ts).
  */
 export class SqliteCheckpointer {
   private readonly worker: Worker;
+  private closing = false;
 
-  constructor(path: string, intervalMs = CHECKPOINT_INTERVAL_MS) {
+  constructor(path: string, onStop: (err: Error) => void, intervalMs = CHECKPOINT_INTERVAL_MS) {
     this.worker = new Worker(new URL('./sqlite-checkpointer-worker.js', import.meta.url), {
       workerData: { path, intervalMs },
     });
-    // A failed checkpoint is retried by the next one; if the worker itself dies, SQLite's own checkpoints are
-    // what is left: the server's connection keeps its wal_autocheckpoint as a bound (database.ts).
-    this.worker.on('error', () => undefined);
+    let failure: Error | undefined;
+    this.worker.on('error', (err) => (failure ??= err));
+    this.worker.once('exit', (code) => {
+      if (this.closing) return;
+      const why = failure ? failure.message : `exit code ${code}`;
+      onStop(new Error(`the SQLite checkpoint thread stopped (${why})`, { cause: failure }));
+    });
     this.worker.unref();
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.worker.terminate();
   }
 }

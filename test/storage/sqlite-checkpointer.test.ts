@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -41,5 +41,35 @@ describe('SQLite checkpoints from a background thread (storage/sqlite-checkpoint
     } finally {
       await database.close();
     }
+  });
+
+  it('says so when its thread stops, and the server connection checkpoints on commit again', async () => {
+    const path = join(dir, 'stopped.sqlite3');
+    const stopped: Error[] = [];
+    const database = openSqlite(path, { backgroundCheckpoints: true, onBackgroundFailure: (err) => stopped.push(err) });
+    // Gone before the thread opens it: the thread refuses to make a new, empty file, and stops.
+    unlinkSync(path);
+    try {
+      const deadline = Date.now() + 5_000;
+      while (stopped.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(stopped.length, 1);
+      assert.match(stopped[0]?.message ?? '', /^the SQLite checkpoint thread stopped \(unable to open database file\)$/);
+      const setting = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(database.db);
+      assert.deepEqual(setting.rows, [{ wal_autocheckpoint: 1000 }]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('tells nobody when it is closed', async () => {
+    const stopped: Error[] = [];
+    const database = openSqlite(join(dir, 'closed.sqlite3'), {
+      backgroundCheckpoints: true,
+      onBackgroundFailure: (err) => stopped.push(err),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await database.close();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(stopped, []);
   });
 });
