@@ -98,3 +98,31 @@ export class SignInThrottle {
     await this.counter.reset(SignInThrottle.nicknameKey(nickname));
   }
 }
+
+/** Accounts one address may create within SIGN_IN_WINDOW_MS. */
+export const SIGN_UP_LIMIT = 10;
+
+/**
+ * A limit on accounts created from one address, so that a script cannot make accounts by the thousand (each one
+ * an argon2id hash, and a fresh nickname to guess passwords with). Only created accounts count: a refused form
+ * creates nothing, and the request rate limit already bounds those.
+ */
+export class SignUpThrottle {
+  constructor(
+    private readonly counter: AttemptCounter,
+    readonly limit = SIGN_UP_LIMIT,
+    readonly windowMs = SIGN_IN_WINDOW_MS,
+  ) {}
+
+  private static key(address: string): string {
+    return `sign-up:address:${address}`;
+  }
+
+  async blocked(address: string): Promise<boolean> {
+    return (await this.counter.count(SignUpThrottle.key(address))) >= this.limit;
+  }
+
+  async created(address: string): Promise<void> {
+    await this.counter.increment(SignUpThrottle.key(address));
+  }
+}

@@ -1,7 +1,8 @@
-import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { RateLimit } from '../config.js';
+import { clientAddress } from '../http/client-address.js';
 import type { RedisFallback } from './fallback.js';
 
 /** Paths no limit applies to: assets, and what load balancers and Prometheus poll. */
@@ -14,7 +15,7 @@ type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
 /**
  * One limiter per window, from @fastify/rate-limit's own stores (Redis when given, else an LRU in memory). Each
- * window counts under a key of its own, the client address with IPv6 taken per /64 as the plugin does.
+ * window counts under a key of its own, the client address (IPv6 per /64: http/client-address.ts).
  */
 async function limiters(app: FastifyInstance, limits: RateLimit[], redis?: Redis): Promise<Limiter[]> {
   let made: Limiter[] = [];
@@ -22,7 +23,7 @@ async function limiters(app: FastifyInstance, limits: RateLimit[], redis?: Redis
   await app.register(async (scope) => {
     await scope.register(rateLimit, { global: false, ...(redis ? { redis, nameSpace: 'rate-limit:' } : {}) });
     made = limits.map(({ max, windowMs }) =>
-      scope.createRateLimit({ max, timeWindow: windowMs, keyGenerator: (req) => `${windowMs}:${normalizeIP(req.ip)}` }),
+      scope.createRateLimit({ max, timeWindow: windowMs, keyGenerator: (req) => `${windowMs}:${clientAddress(req)}` }),
     );
   });
   return made;

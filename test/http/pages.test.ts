@@ -108,6 +108,14 @@ describe('sign-in throttling (checklist §E 32)', () => {
     assertThrottled(await signIn('bob', PASSWORD));
   });
 
+  it('counts an IPv6 /64 as one address, as the rate limits do', async () => {
+    for (let i = 1; i <= 10; i++) {
+      assert.equal((await signIn(`user${i}`, 'password spray', `2001:db8:1:2::${i.toString(16)}`)).statusCode, 401);
+    }
+    assertThrottled(await signIn('alice', PASSWORD, '2001:db8:1:2:ffff:ffff:ffff:ffff'));
+    assert.equal((await signIn('alice', PASSWORD, '2001:db8:1:3::1')).statusCode, 303, 'the next /64 is not affected');
+  });
+
   it('says so in Russian too', async () => {
     for (let i = 0; i < 10; i++) await signIn('alice', 'wrong', `198.51.100.${i}`);
     const browser = new Browser(t.server);
@@ -115,6 +123,62 @@ describe('sign-in throttling (checklist §E 32)', () => {
     const response = await submitForm(browser, page.body, 'sign_in', { nickname: 'alice', password: PASSWORD }, ru);
     assert.equal(response.statusCode, 429);
     assert.match(response.body, /Слишком много неудачных попыток входа\. Попробуй позже\./);
+  });
+});
+
+describe('sign-up throttling: 10 accounts per address in 15 minutes', () => {
+  let t: TestMonban;
+  beforeEach(async () => {
+    t = await TestMonban.start();
+  });
+  afterEach(() => t.close());
+
+  async function signUp(nickname: string, address: string, headers: Record<string, string> = en) {
+    const browser = new Browser(t.server);
+    const page = await browser.get('/users/sign_up', headers);
+    const form = formFields(page.body, 'sign_up');
+    const typed = [['nickname', nickname], ['password', PASSWORD]];
+    const fields = [...form.fields.filter(([n]) => !typed.some(([name]) => name === n)), ...typed];
+    return browser.request({
+      method: 'POST',
+      url: form.action,
+      remoteAddress: address,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      payload: new URLSearchParams(fields).toString(),
+    });
+  }
+
+  it('refuses the eleventh account from one address (or /64), creating nothing, and only from it', async () => {
+    for (let i = 1; i <= 10; i++) {
+      assert.equal((await signUp(`newbie${i}`, `2001:db8:5:6::${i}`)).statusCode, 303, `account ${i}`);
+    }
+    const refused = await signUp('newbie11', '2001:db8:5:6::99');
+    assert.equal(refused.statusCode, 429);
+    assertPageHeaders(refused);
+    assert.equal(refused.headers['retry-after'], '900');
+    assert.match(
+      refused.body,
+      /<p class="notice error" role="alert">Too many accounts were created from your network\. Try again later\.<\/p>/,
+    );
+    assert.equal(refused.cookies.some((c) => c.name === SESSION_COOKIE), false, 'no session');
+    assert.equal(await t.stores.users.findByNickname('newbie11'), undefined);
+    assert.equal((await signUp('newbie12', '192.0.2.1')).statusCode, 303, 'another address is not affected');
+
+    t.clock.advance(15 * 60);
+    assert.equal((await signUp('newbie11', '2001:db8:5:6::99')).statusCode, 303, 'the limit is not permanent');
+  });
+
+  it('counts only accounts made: refused forms do not count', async () => {
+    await t.createUser('alice');
+    for (let i = 0; i < 12; i++) assert.equal((await signUp('alice', '198.51.100.7')).statusCode, 422);
+    assert.equal((await signUp('bob', '198.51.100.7')).statusCode, 303);
+  });
+
+  it('says so in Russian too', async () => {
+    for (let i = 1; i <= 10; i++) await signUp(`newbie${i}`, '198.51.100.8', ru);
+    const refused = await signUp('newbie11', '198.51.100.8', ru);
+    assert.equal(refused.statusCode, 429);
+    assert.match(refused.body, /Из твоей сети создано слишком много аккаунтов\. Попробуй позже\./);
   });
 });
 

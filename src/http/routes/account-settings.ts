@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { changePassword } from '../../accounts/accounts.js';
 import { SignInThrottle } from '../../accounts/throttle.js';
+import { clientAddress } from '../client-address.js';
 import type { HttpDeps } from '../deps.js';
 import { formBody, formText } from '../form-fields.js';
 import { isLocale, LOCALE_COOKIE, t } from '../i18n.js';
@@ -30,7 +31,7 @@ export async function accountSettingsRoutes(app: FastifyInstance, deps: HttpDeps
     const user = page.user;
     if (!user) return seeOther(reply, '/users/sign_in?return_to=%2Fusers%2Fedit');
     const view = { locale: page.locale, user, csrfToken: page.csrfToken() };
-    if (await throttle.blocked(user.nickname, request.ip)) {
+    if (await throttle.blocked(user.nickname, clientAddress(request))) {
       reply.header('retry-after', String(Math.ceil(throttle.windowMs / 1000)));
       return sendPage(reply, 429, settingsPage({ ...view, error: t(page.locale, 'tooManySignIns') }));
     }
@@ -43,7 +44,7 @@ export async function accountSettingsRoutes(app: FastifyInstance, deps: HttpDeps
     // Every session ends, this one included; this browser then gets a new session id (ASVS 7.2.4, 7.4.3).
     const result = await changePassword(deps.ctx.stores, user, change, undefined, deps.ctx.now());
     if (!result.changed) {
-      if (result.problem === 'current_password_wrong') await throttle.failed(user.nickname, request.ip);
+      if (result.problem === 'current_password_wrong') await throttle.failed(user.nickname, clientAddress(request));
       const errors = { [result.field]: [t(page.locale, result.problem)] };
       return sendPage(reply, 422, settingsPage({ ...view, errors }));
     }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { checkCredentials, registerUser, RegistrationError } from '../../accounts/accounts.js';
-import { SignInThrottle } from '../../accounts/throttle.js';
+import { SignInThrottle, SignUpThrottle } from '../../accounts/throttle.js';
+import { clientAddress } from '../client-address.js';
 import type { HttpDeps } from '../deps.js';
 import { formBody, formText } from '../form-fields.js';
 import { t } from '../i18n.js';
@@ -13,11 +14,13 @@ type WithReturnTo = { Querystring: { return_to?: string } };
 
 /**
  * Sign up, sign in and sign out. Every form is CSRF-protected and refused from other origins. Failed sign-ins are
- * throttled per nickname and per address (accounts/throttle.ts), with the same answer whether the nickname exists.
+ * throttled per nickname and per address (accounts/throttle.ts), with the same answer whether the nickname exists;
+ * accounts created are limited per address.
  */
 export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const guarded = { onRequest: sameOriginGuard(deps.config.publicUrl), preHandler: app.csrfProtection };
   const throttle = new SignInThrottle(deps.signInAttempts);
+  const signUps = new SignUpThrottle(deps.signInAttempts);
 
   app.get<WithReturnTo>('/users/sign_in', async (request, reply) => {
     const page = await pageContext(deps, request, reply);
@@ -33,13 +36,13 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     const nickname = formText(form, 'nickname');
     const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname };
     // Limited: the password is not even checked, so a right guess inside the window gains nothing (checklist §E 32).
-    if (await throttle.blocked(nickname, request.ip)) {
+    if (await throttle.blocked(nickname, clientAddress(request))) {
       reply.header('retry-after', String(Math.ceil(throttle.windowMs / 1000)));
       return sendPage(reply, 429, signInPage({ ...view, error: t(page.locale, 'tooManySignIns') }));
     }
     const user = await checkCredentials(deps.ctx.stores, nickname, formText(form, 'password'));
     if (!user) {
-      await throttle.failed(nickname, request.ip);
+      await throttle.failed(nickname, clientAddress(request));
       return sendPage(reply, 401, signInPage({ ...view, error: t(page.locale, 'badCredentials') }));
     }
     await throttle.succeeded(nickname);
@@ -60,15 +63,20 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     const form = formBody(request.body);
     const nickname = formText(form, 'nickname');
     const email = formText(form, 'email');
+    const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname, email };
+    if (await signUps.blocked(clientAddress(request))) {
+      reply.header('retry-after', String(Math.ceil(signUps.windowMs / 1000)));
+      return sendPage(reply, 429, signUpPage({ ...view, error: t(page.locale, 'tooManySignUps') }));
+    }
     try {
       const registration = { nickname, email, password: formText(form, 'password'), locale: page.locale };
       const user = await registerUser(deps.ctx.stores, registration, deps.ctx.now());
+      await signUps.created(clientAddress(request));
       await startSession(deps.ctx, request, reply, user, deps.cookies);
       return seeOther(reply, returnTo);
     } catch (err) {
       if (!(err instanceof RegistrationError)) throw err;
       const message = err.problem ? t(page.locale, err.problem) : err.message;
-      const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname, email };
       return sendPage(reply, 422, signUpPage({ ...view, fieldErrors: { [err.field]: [message] } }));
     }
   });

@@ -1,0 +1,11 @@
+import { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * The client as every per-address limit counts it (rate limits, sign-in and sign-up throttles): `request.ip`, which
+ * MONBAN_TRUST_PROXY decides, with an IPv6 address taken per /64, since one customer is given a whole /64 and may
+ * use any address in it, and an IPv4-mapped one as its IPv4 address.
+ */
+export function clientAddress(request: FastifyRequest): string {
+  return normalizeIP(request.ip);
+}
