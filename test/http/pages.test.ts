@@ -31,6 +31,28 @@ function csrfOf(page: string): string {
   return token;
 }
 
+/** Opens the page and posts its form from this address with these fields typed in, as a fresh browser would. */
+async function postFormFrom(
+  t: TestMonban,
+  address: string,
+  path: string,
+  formId: string,
+  typed: Record<string, string>,
+  headers: Record<string, string> = en,
+): Promise<LightMyRequestResponse> {
+  const browser = new Browser(t.server);
+  const page = await browser.get(path, headers);
+  const form = formFields(page.body, formId);
+  const fields = [...form.fields.filter(([name]) => !(name in typed)), ...Object.entries(typed)];
+  return browser.request({
+    method: 'POST',
+    url: form.action,
+    remoteAddress: address,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    payload: new URLSearchParams(fields).toString(),
+  });
+}
+
 describe('sign-in throttling (checklist §E 32)', () => {
   let t: TestMonban;
   beforeEach(async () => {
@@ -41,18 +63,8 @@ describe('sign-in throttling (checklist §E 32)', () => {
   afterEach(() => t.close());
 
   /** Posts the sign-in form from this address, as a fresh browser would. */
-  async function signIn(nickname: string, password: string, address = '203.0.113.1'): Promise<LightMyRequestResponse> {
-    const browser = new Browser(t.server);
-    const page = await browser.get('/users/sign_in', en);
-    const form = formFields(page.body, 'sign_in');
-    const fields = [...form.fields.filter(([n]) => n !== 'nickname' && n !== 'password'), ['nickname', nickname], ['password', password]];
-    return browser.request({
-      method: 'POST',
-      url: form.action,
-      remoteAddress: address,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...en },
-      payload: new URLSearchParams(fields).toString(),
-    });
+  function signIn(nickname: string, password: string, address = '203.0.113.1'): Promise<LightMyRequestResponse> {
+    return postFormFrom(t, address, '/users/sign_in', 'sign_in', { nickname, password });
   }
 
   function assertThrottled(response: LightMyRequestResponse): void {
@@ -133,19 +145,8 @@ describe('sign-up throttling: 10 accounts per address in 15 minutes', () => {
   });
   afterEach(() => t.close());
 
-  async function signUp(nickname: string, address: string, headers: Record<string, string> = en) {
-    const browser = new Browser(t.server);
-    const page = await browser.get('/users/sign_up', headers);
-    const form = formFields(page.body, 'sign_up');
-    const typed = [['nickname', nickname], ['password', PASSWORD]];
-    const fields = [...form.fields.filter(([n]) => !typed.some(([name]) => name === n)), ...typed];
-    return browser.request({
-      method: 'POST',
-      url: form.action,
-      remoteAddress: address,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      payload: new URLSearchParams(fields).toString(),
-    });
+  function signUp(nickname: string, address: string, headers = en): Promise<LightMyRequestResponse> {
+    return postFormFrom(t, address, '/users/sign_up', 'sign_up', { nickname, password: PASSWORD }, headers);
   }
 
   it('refuses the eleventh account from one address (or /64), creating nothing, and only from it', async () => {
