@@ -69,7 +69,8 @@ export function openSqlite(path: string, options: OpenOptions = {}): OpenDatabas
   let checkpointer: SqliteCheckpointer | undefined;
   if (options.backgroundCheckpoints && path !== ':memory:') {
     checkpointer = new SqliteCheckpointer(path, (err) => {
-      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_DEFAULT}`);
+      // Never after close(): it stops the checkpointer first, which then reports nothing.
+      sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_DEFAULT}`);
       options.onBackgroundFailure?.(err);
     });
     sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_WITH_CHECKPOINTER}`);
