@@ -27,6 +27,12 @@ export interface Config {
   metricsPort: number | undefined;
   /** MONBAN_SHUTDOWN_TIMEOUT: seconds that SIGTERM waits for requests in flight before exiting with status 1. */
   shutdownTimeout: number;
+  /** MONBAN_REQUEST_TIMEOUT: seconds a client has to send a whole request, headers and body; past it, 408. */
+  requestTimeout: number;
+  /** MONBAN_HEADERS_TIMEOUT: seconds a client has to send a request's headers; at most the request timeout. */
+  headersTimeout: number;
+  /** MONBAN_MAX_CONNECTIONS_PER_ADDRESS: open connections allowed from one peer address; undefined = no limit. */
+  maxConnectionsPerAddress: number | undefined;
 }
 
 /** At most `max` requests from one client address within `windowMs` (one entry of MONBAN_RATE_LIMIT). */
@@ -120,7 +126,7 @@ function redisUrl(env: Env): string | undefined {
 
 const WINDOWS_MS: Record<string, number> = { s: 1000, min: 60_000, h: 3_600_000 };
 
-/** `5/s,90/min` (Shikimori's limits, ref §6), or `off`. */
+/** `5/s,90/min` (Shikimori's limits, compatibility.md §6), or `off`. */
 function rateLimits(env: Env): RateLimit[] {
   const raw = (env.MONBAN_RATE_LIMIT ?? '').trim();
   if (raw === '') return [{ max: 5, windowMs: 1000 }, { max: 90, windowMs: 60_000 }];
@@ -159,6 +165,29 @@ function trustProxy(env: Env): Config['trustProxy'] {
   });
 }
 
+/** MONBAN_HEADERS_TIMEOUT: 10 s, or the request timeout when that is shorter; never longer than it (Node refuses). */
+function headersTimeout(env: Env, requestTimeout: number): number {
+  const value = positiveInteger(env, 'MONBAN_HEADERS_TIMEOUT', Math.min(10, requestTimeout), 3600);
+  if (value > requestTimeout) {
+    const limit = `must not exceed MONBAN_REQUEST_TIMEOUT (${requestTimeout}), got ${value}`;
+    throw new ConfigError('MONBAN_HEADERS_TIMEOUT', limit);
+  }
+  return value;
+}
+
+/**
+ * 256 by default: far above what a browser (6 per host) or a NAT of a few hundred users holds open, and above the
+ * benchmarks' 50 to 100 connections from one address; `off` or `0` for no limit.
+ */
+function maxConnectionsPerAddress(env: Env): number | undefined {
+  const raw = (env.MONBAN_MAX_CONNECTIONS_PER_ADDRESS ?? '').trim();
+  if (raw === 'off' || raw === '0') return undefined;
+  if (raw !== '' && !/^\d+$/.test(raw)) {
+    throw new ConfigError('MONBAN_MAX_CONNECTIONS_PER_ADDRESS', `must be a whole number or "off", got "${raw}"`);
+  }
+  return positiveInteger(env, 'MONBAN_MAX_CONNECTIONS_PER_ADDRESS', 256, 1_000_000);
+}
+
 function optionalPort(env: Env, name: string): number | undefined {
   return env[name] === undefined || env[name] === '' ? undefined : positiveInteger(env, name, 0, 65535);
 }
@@ -168,6 +197,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   const metricsPort = optionalPort(env, 'MONBAN_METRICS_PORT');
   if (metricsPort === port) throw new ConfigError('MONBAN_METRICS_PORT', `must differ from PORT (${port})`);
   const host = env.HOST === undefined || env.HOST === '' ? (defaults.host ?? 'localhost') : env.HOST;
+  const requestTimeout = positiveInteger(env, 'MONBAN_REQUEST_TIMEOUT', 30, 3600);
   return {
     port,
     host,
@@ -182,5 +212,8 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
     trustProxy: trustProxy(env),
     metricsPort,
     shutdownTimeout: positiveInteger(env, 'MONBAN_SHUTDOWN_TIMEOUT', 10, 3600),
+    requestTimeout,
+    headersTimeout: headersTimeout(env, requestTimeout),
+    maxConnectionsPerAddress: maxConnectionsPerAddress(env),
   };
 }

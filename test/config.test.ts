@@ -17,7 +17,7 @@ function assertRefused(env: Record<string, string>, variable: string, message: s
 }
 
 describe('loadConfig', () => {
-  it('has the documented defaults (ref §1: a code lives 30 minutes, an access token a day)', () => {
+  it('has the documented defaults (compatibility.md §1: a code lives 30 minutes, an access token a day)', () => {
     assert.deepEqual(loadConfig({}), {
       port: 3000,
       host: 'localhost',
@@ -35,6 +35,9 @@ describe('loadConfig', () => {
       trustProxy: false,
       metricsPort: undefined,
       shutdownTimeout: 10,
+      requestTimeout: 30,
+      headersTimeout: 10,
+      maxConnectionsPerAddress: 256,
     });
   });
 
@@ -47,6 +50,9 @@ describe('loadConfig', () => {
       MONBAN_ACCESS_TOKEN_TTL: '',
       MONBAN_CODE_TTL: '',
       MONBAN_LOG_LEVEL: '',
+      MONBAN_REQUEST_TIMEOUT: '',
+      MONBAN_HEADERS_TIMEOUT: '',
+      MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '',
     };
     assert.deepEqual(loadConfig(empty), loadConfig({}));
   });
@@ -60,6 +66,9 @@ describe('loadConfig', () => {
       MONBAN_ACCESS_TOKEN_TTL: '3600',
       MONBAN_CODE_TTL: '600',
       MONBAN_LOG_LEVEL: 'warn',
+      MONBAN_REQUEST_TIMEOUT: '45',
+      MONBAN_HEADERS_TIMEOUT: '15',
+      MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '64',
     });
     assert.deepEqual(config, {
       port: 8080,
@@ -78,6 +87,9 @@ describe('loadConfig', () => {
       trustProxy: false,
       metricsPort: undefined,
       shutdownTimeout: 10,
+      requestTimeout: 45,
+      headersTimeout: 15,
+      maxConnectionsPerAddress: 64,
     });
   });
 
@@ -107,6 +119,21 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ PORT: '65535' }).port, 65535);
     assert.equal(loadConfig({ MONBAN_ACCESS_TOKEN_TTL: '1' }).accessTokenTtl, 1);
     assert.equal(loadConfig({ MONBAN_CODE_TTL: '2147483647' }).codeTtl, 2147483647);
+  });
+
+  it('reads the timeouts in seconds; the headers timeout follows a shorter request timeout (issue 9)', () => {
+    const config = loadConfig({ MONBAN_REQUEST_TIMEOUT: '60', MONBAN_HEADERS_TIMEOUT: '5' });
+    assert.deepEqual([config.requestTimeout, config.headersTimeout], [60, 5]);
+    const short = loadConfig({ MONBAN_REQUEST_TIMEOUT: '4' });
+    assert.deepEqual([short.requestTimeout, short.headersTimeout], [4, 4]);
+    assert.equal(loadConfig({ MONBAN_REQUEST_TIMEOUT: '5', MONBAN_HEADERS_TIMEOUT: '5' }).headersTimeout, 5);
+  });
+
+  it('reads the connections allowed per address; off or 0 is no limit (issue 9)', () => {
+    assert.equal(loadConfig({ MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '20' }).maxConnectionsPerAddress, 20);
+    assert.equal(loadConfig({ MONBAN_MAX_CONNECTIONS_PER_ADDRESS: 'off' }).maxConnectionsPerAddress, undefined);
+    assert.equal(loadConfig({ MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '0' }).maxConnectionsPerAddress, undefined);
+    assert.equal(loadConfig({ MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '' }).maxConnectionsPerAddress, 256);
   });
 
   it('keeps a postgres:// URL as it is, a host given in the query included', () => {
@@ -160,6 +187,26 @@ describe('loadConfig', () => {
       assertRefused({ [name]: 'sqlite:' }, name, 'the SQLite path is empty');
       assertRefused({ [name]: 'postgres://' }, name, 'the PostgreSQL URL names no host');
       assertRefused({ [name]: 'postgres://[db' }, name, 'is not a valid postgres:// URL');
+    });
+
+    it('MONBAN_REQUEST_TIMEOUT and MONBAN_HEADERS_TIMEOUT not in seconds, or headers allowed longer (issue 9)', () => {
+      assertRefused({ MONBAN_REQUEST_TIMEOUT: '0' }, 'MONBAN_REQUEST_TIMEOUT', 'must be between 1 and 3600, got 0');
+      assertRefused({ MONBAN_REQUEST_TIMEOUT: '30s' }, 'MONBAN_REQUEST_TIMEOUT', 'must be a whole number, got "30s"');
+      const name = 'MONBAN_HEADERS_TIMEOUT';
+      assertRefused({ [name]: '3601' }, name, 'must be between 1 and 3600, got 3601');
+      assertRefused({ MONBAN_HEADERS_TIMEOUT: 'off' }, 'MONBAN_HEADERS_TIMEOUT', 'must be a whole number, got "off"');
+      assertRefused(
+        { MONBAN_REQUEST_TIMEOUT: '20', MONBAN_HEADERS_TIMEOUT: '25' },
+        'MONBAN_HEADERS_TIMEOUT',
+        'must not exceed MONBAN_REQUEST_TIMEOUT (20), got 25',
+      );
+    });
+
+    it('MONBAN_MAX_CONNECTIONS_PER_ADDRESS that is neither a whole number nor off (issue 9)', () => {
+      const name = 'MONBAN_MAX_CONNECTIONS_PER_ADDRESS';
+      assertRefused({ [name]: 'many' }, name, 'must be a whole number or "off", got "many"');
+      assertRefused({ [name]: '-1' }, name, 'must be a whole number or "off", got "-1"');
+      assertRefused({ [name]: '1000001' }, name, 'must be between 1 and 1000000, got 1000001');
     });
 
     it('MONBAN_LOG_LEVEL that is not a level', () => {

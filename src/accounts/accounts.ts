@@ -1,5 +1,5 @@
 import type { Locale, User } from '../core/model.js';
-import { NicknameTaken, type Stores } from '../storage/stores.js';
+import { NicknameTaken, type Stores } from '../core/ports/stores.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 
 export interface Registration {
@@ -84,7 +84,8 @@ export async function checkCredentials(stores: Stores, nickname: string, passwor
 }
 
 export type PasswordChange =
-  | { changed: true }
+  /** `applicationsSignedOut`: how many applications lost their tokens or codes (none when they were kept). */
+  | { changed: true; applicationsSignedOut: number }
   | { changed: false; field: 'current_password' | 'password' | 'password_confirmation'; problem: PasswordProblem };
 
 export type PasswordProblem = 'current_password_wrong' | 'password_length' | 'password_mismatch';
@@ -92,11 +93,14 @@ export type PasswordProblem = 'current_password_wrong' | 'password_length' | 'pa
 /**
  * Changes a password after checking the current one (ASVS 6.2.3), and ends the user's other sessions (ASVS 7.4.3):
  * whoever else was signed in with the old password is signed out. `keepSessionHash` is the session making the change.
+ * Unless the user chose `keepApplications`, every application is signed out too, in the same transaction: every
+ * token and unredeemed code of the user is revoked, since whoever knew the old password may have authorized an
+ * application of their own with it.
  */
 export async function changePassword(
   stores: Stores,
   user: User,
-  change: { current: string; password: string; confirmation: string },
+  change: { current: string; password: string; confirmation: string; keepApplications: boolean },
   keepSessionHash: string | undefined,
   now: number,
 ): Promise<PasswordChange> {
@@ -112,9 +116,15 @@ export async function changePassword(
     return { changed: false, field: 'password_confirmation', problem: 'password_mismatch' };
   }
   const passwordHash = await hashPassword(change.password);
-  await stores.transaction(async (tx) => {
+  const signedOut = await stores.transaction(async (tx) => {
     await tx.users.updatePassword(user.id, passwordHash, now);
     await tx.sessions.deleteAllForUser(user.id, keepSessionHash);
+    if (change.keepApplications) return [];
+    // Codes first: revoking one waits for an exchange of it in progress, whose new token the tokens' revocation
+    // that follows then sees.
+    const withCodes = await tx.codes.revokeAllOfUser(user.id, now);
+    const withTokens = await tx.tokens.revokeAllOfUser(user.id, now);
+    return [...withCodes, ...withTokens];
   });
-  return { changed: true };
+  return { changed: true, applicationsSignedOut: new Set(signedOut).size };
 }

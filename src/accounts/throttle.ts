@@ -1,16 +1,20 @@
-/**
- * Throttling of failed sign-ins (RFC 6749 §10.10, ASVS 6.3.1): after `limit` failures within the window, for one
- * nickname or from one address, sign-in answers "try again later" without checking the password. The counts live
- * behind AttemptCounter, so that several processes can share them (a Redis counter) instead of each keeping its own.
- */
+import { nicknameKey } from '../core/nickname-key.js';
 
+/**
+ * Throttling of sign-ins and sign-ups (RFC 6749 §10.10, ASVS 6.3.1). An attempt takes its place under the limit
+ * BEFORE the password is checked or the account made, in one atomic step, and gives it back when it turns out not
+ * to count: so at most `limit` attempts are ever judged within the window, however many arrive at once (counting
+ * after the check let a burst of 40 through, all of them checked). The counts live behind AttemptCounter, so that
+ * several processes can share them (a Redis counter) instead of each keeping its own.
+ */
 export interface AttemptCounter {
-  /** How many failures are recorded under this key within the counter's window. */
-  count(key: string): Promise<number>;
-  /** Records one failure under this key; returns the count within the window, this one included. */
-  increment(key: string): Promise<number>;
-  /** Forgets every failure recorded under this key. */
-  reset(key: string): Promise<void>;
+  /**
+   * Takes one place under this key if fewer than `limit` are taken within the counter's window, atomically: of
+   * callers racing for the last place, one gets it. False (nothing recorded) when the key is full.
+   */
+  acquire(key: string, limit: number): Promise<boolean>;
+  /** Gives back a place that acquire took, for an attempt that turned out not to count. */
+  release(key: string): Promise<void>;
 }
 
 export const SIGN_IN_LIMIT = 10;
@@ -21,7 +25,7 @@ export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
  * made-up nicknames costs bounded memory (at worst, an old count is forgotten early).
  */
 export class MemoryAttemptCounter implements AttemptCounter {
-  private readonly failures = new Map<string, number[]>();
+  private readonly attempts = new Map<string, number[]>();
 
   constructor(
     private readonly windowMs: number,
@@ -31,34 +35,42 @@ export class MemoryAttemptCounter implements AttemptCounter {
 
   private recent(key: string): number[] {
     const since = this.now() - this.windowMs;
-    const times = (this.failures.get(key) ?? []).filter((t) => t > since);
-    if (times.length === 0) this.failures.delete(key);
-    return times;
+    return (this.attempts.get(key) ?? []).filter((t) => t > since);
   }
 
-  async count(key: string): Promise<number> {
-    return this.recent(key).length;
-  }
-
-  async increment(key: string): Promise<number> {
-    const times = [...this.recent(key), this.now()];
+  // No await between reading the count and writing it: one event-loop turn, so atomic within the process.
+  async acquire(key: string, limit: number): Promise<boolean> {
+    const times = this.recent(key);
+    if (times.length >= limit) return false;
+    times.push(this.now());
     // Re-inserting moves the key to the end of the Map's order, which is the eviction order.
-    this.failures.delete(key);
-    this.failures.set(key, times);
-    while (this.failures.size > this.maxKeys) {
-      const oldest = this.failures.keys().next().value;
+    this.attempts.delete(key);
+    this.attempts.set(key, times);
+    while (this.attempts.size > this.maxKeys) {
+      const oldest = this.attempts.keys().next().value;
       if (oldest === undefined) break;
-      this.failures.delete(oldest);
+      this.attempts.delete(oldest);
     }
-    return times.length;
+    return true;
   }
 
-  async reset(key: string): Promise<void> {
-    this.failures.delete(key);
+  /** Drops the newest place: the one given back may be older, so a failure may leave the window a little early. */
+  async release(key: string): Promise<void> {
+    const times = this.recent(key);
+    times.pop();
+    if (times.length === 0) this.attempts.delete(key);
+    else if (this.attempts.has(key)) this.attempts.set(key, times);
   }
 }
 
-/** Per-nickname and per-address limits on failed sign-ins, over one AttemptCounter. */
+/** What a throttled step gave: its own result, or nothing because a limit was full. */
+export type Throttled<T> = { throttled: true } | { throttled: false; result: T };
+
+/**
+ * Per-nickname and per-address limits on failed sign-ins, over one AttemptCounter. Only failures stay counted: a
+ * right password gives its places back, but erases no failure (a success that cleared the nickname's count would
+ * let the guesses racing beside it start over).
+ */
 export class SignInThrottle {
   constructor(
     private readonly counter: AttemptCounter,
@@ -66,36 +78,50 @@ export class SignInThrottle {
     readonly windowMs = SIGN_IN_WINDOW_MS,
   ) {}
 
-  /** Keyed on the nickname as typed (case-folded), whether or not an account has it: the answer reveals nothing. */
+  /**
+   * Keyed on the nickname as typed, folded as nicknames are compared (`ＡＬＩＣＥ` counts as `alice`), whether or not
+   * an account has it: the answer reveals nothing.
+   */
   private static nicknameKey(nickname: string): string {
-    return `sign-in:nickname:${nickname.normalize('NFC').toLowerCase()}`;
+    return `sign-in:nickname:${nicknameKey(nickname)}`;
   }
 
   private static addressKey(address: string): string {
     return `sign-in:address:${address}`;
   }
 
-  async blocked(nickname: string, address: string): Promise<boolean> {
-    const [byNickname, byAddress] = await Promise.all([
-      this.counter.count(SignInThrottle.nicknameKey(nickname)),
-      this.counter.count(SignInThrottle.addressKey(address)),
-    ]);
-    return byNickname >= this.limit || byAddress >= this.limit;
-  }
-
-  async failed(nickname: string, address: string): Promise<void> {
-    await Promise.all([
-      this.counter.increment(SignInThrottle.nicknameKey(nickname)),
-      this.counter.increment(SignInThrottle.addressKey(address)),
-    ]);
-  }
-
   /**
-   * A success clears the nickname's failures, not the address's: one account the attacker owns must not let them
-   * keep guessing other people's passwords from the same address.
+   * Runs `check`, which judges a password, only when both the nickname and the address have room, holding a place
+   * under each meanwhile. When `failed(result)`, both places stay: they are the failure. Otherwise (and when
+   * `check` throws, judging nothing) both are given back.
    */
-  async succeeded(nickname: string): Promise<void> {
-    await this.counter.reset(SignInThrottle.nicknameKey(nickname));
+  async attempt<T>(
+    nickname: string,
+    address: string,
+    check: () => Promise<T>,
+    failed: (result: T) => boolean,
+  ): Promise<Throttled<T>> {
+    const keys = [SignInThrottle.nicknameKey(nickname), SignInThrottle.addressKey(address)];
+    const taken: string[] = [];
+    try {
+      for (const key of keys) {
+        if (!(await this.counter.acquire(key, this.limit))) {
+          await this.giveBack(taken);
+          return { throttled: true };
+        }
+        taken.push(key);
+      }
+      const result = await check();
+      if (!failed(result)) await this.giveBack(taken);
+      return { throttled: false, result };
+    } catch (err) {
+      await this.giveBack(taken);
+      throw err;
+    }
+  }
+
+  private async giveBack(keys: string[]): Promise<void> {
+    await Promise.all(keys.splice(0).map((key) => this.counter.release(key)));
   }
 }
 
@@ -118,11 +144,18 @@ export class SignUpThrottle {
     return `sign-up:address:${address}`;
   }
 
-  async blocked(address: string): Promise<boolean> {
-    return (await this.counter.count(SignUpThrottle.key(address))) >= this.limit;
-  }
-
-  async created(address: string): Promise<void> {
-    await this.counter.increment(SignUpThrottle.key(address));
+  /**
+   * Runs `create` only when the address has room, holding a place meanwhile; the place stays if the account is
+   * made and is given back if `create` throws (a refused registration, say).
+   */
+  async attempt<T>(address: string, create: () => Promise<T>): Promise<Throttled<T>> {
+    const key = SignUpThrottle.key(address);
+    if (!(await this.counter.acquire(key, this.limit))) return { throttled: true };
+    try {
+      return { throttled: false, result: await create() };
+    } catch (err) {
+      await this.counter.release(key);
+      throw err;
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type { TokenWithUser } from '../storage/stores.js';
+import type { TokenWithUser } from './ports/stores.js';
 import type { OAuthContext } from './context.js';
 import { InvalidRequest, InvalidToken } from './errors.js';
 import { isExpired, type AccessToken } from './model.js';
@@ -23,7 +23,7 @@ export function bearerTokenOf(authorization: string | undefined, params: Params)
 
 /**
  * Shikimori's API accepts a token only with at least one of the server's default scopes (devise-doorkeeper's
- * `acceptable?(default_scopes)`, ref §5).
+ * `acceptable?(default_scopes)`, compatibility.md §5).
  */
 export function acceptableForApi(token: AccessToken): boolean {
   return token.scopes.some((s) => DEFAULT_SCOPES.includes(s));
@@ -31,8 +31,9 @@ export function acceptableForApi(token: AccessToken): boolean {
 
 /**
  * Looks up a live access token and its user in one read, or throws `invalid_token` (always "The access token is
- * invalid", as Shikimori says). Its first use ends the lazy rotation of the refresh token it replaced (ref §4.4);
- * the use is noted for the user's list of applications (core/last-use.ts), without a write on this request.
+ * invalid", as Shikimori says); that read finds no token whose application or user is gone (AccessTokenStore).
+ * Its first use ends the lazy rotation of the refresh token it replaced (compatibility.md §4.4); the use is noted for the user's
+ * list of applications (core/last-use.ts), without a write on this request.
  */
 export async function authenticateAccessToken(ctx: OAuthContext, token: string): Promise<TokenWithUser> {
   const found = await ctx.stores.tokens.findByTokenWithUser(secretHash(token));

@@ -1,6 +1,6 @@
 /** Redirect URIs: registration rules (Doorkeeper's validator) and matching (RFC 9700 §4.1.3, RFC 8252 §7.3). */
 
-/** Out-of-band URIs: the code is shown on Monban's own page instead of being redirected (ref §4.2). */
+/** Out-of-band URIs: the code is shown on Monban's own page instead of being redirected (compatibility.md §4.2). */
 export const OOB_URIS: readonly string[] = ['urn:ietf:wg:oauth:2.0:oob', 'urn:ietf:wg:oauth:2.0:oob:auto'];
 
 export function isOob(uri: string): boolean {
@@ -13,11 +13,12 @@ export function splitRedirectUris(text: string): string[] {
 }
 
 const FORBIDDEN_SCHEMES = new Set(['javascript', 'data', 'vbscript', 'file', 'blob']);
-const HTTP_ALLOWED_HOSTS = new Set(['localhost', '127.0.0.1']);
+/** Hosts that may take plain http: the loopback ones, IPv6's included (RFC 8252 §7.3; URL keeps its brackets). */
+const HTTP_ALLOWED_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Checks one URI for registration as Doorkeeper's RedirectUriValidator does under Shikimori's
- * `force_ssl_in_redirect_uri` (ref §3), and returns its message, or null when the URI is acceptable.
+ * `force_ssl_in_redirect_uri` (compatibility.md §3), and returns its message, or null when the URI is acceptable.
  * Schemes that run code or read local data are refused outright.
  */
 export function redirectUriProblem(uri: string): string | null {

@@ -8,7 +8,10 @@ export interface FoundToken {
   kind: 'access_token' | 'refresh_token';
 }
 
-/** Finds a token by either of its secrets, trying the hinted kind first (RFC 7009 §2.1, RFC 7662 §2.1). */
+/**
+ * Finds a token by either of its secrets, trying the hinted kind first (RFC 7009 §2.1, RFC 7662 §2.1). A token whose
+ * application or user is gone is not found (AccessTokenStore): inactive to introspection, unknown to revocation.
+ */
 export async function findToken(
   ctx: OAuthContext,
   token: string,

@@ -7,5 +7,10 @@ import type { FastifyRequest } from 'fastify';
  * use any address in it, and an IPv4-mapped one as its IPv4 address.
  */
 export function clientAddress(request: FastifyRequest): string {
-  return normalizeIP(request.ip);
+  return addressKey(request.ip);
+}
+
+/** The same key for a bare address, such as a connection's peer (ops/connection-limit.ts). */
+export function addressKey(address: string): string {
+  return normalizeIP(address);
 }

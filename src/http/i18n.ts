@@ -46,7 +46,7 @@ const EN = {
   home: 'Monban is an OAuth 2.0 server. Applications send you here to ask for access to your account.',
   homeApplications: 'Register an application or see which applications have access to your account.',
 
-  // Consent, code and error pages (ref §3)
+  // Consent, code and error pages (compatibility.md §3)
   title: 'OAuth authorization required',
   authorizationRequired: 'Authorization required',
   authorizeAccount: 'Authorize @{nickname} to use your account?',
@@ -86,8 +86,13 @@ const EN = {
   current_password_wrong: 'The current password is wrong.',
   password_mismatch: 'The two new passwords differ.',
   passwordChanged: 'Your password has been changed, and every other session has been signed out.',
+  keepApplications: 'Keep applications signed in',
+  keepApplicationsHint:
+    'Changing the password signs every application out of your account, unless you tick this box.',
+  applicationsSignedOut: 'Applications signed out: {count}.',
+  applicationsKept: 'Applications stay signed in.',
 
-  // Applications (ref §3)
+  // Applications (compatibility.md §3)
   applicationsTitle: 'OAuth applications',
   myApplications: 'My applications',
   newApplication: 'New application',
@@ -196,6 +201,10 @@ const RU: Record<MessageKey, string> = {
   current_password_wrong: 'Текущий пароль неверен.',
   password_mismatch: 'Новые пароли не совпадают.',
   passwordChanged: 'Пароль изменён, все остальные сеансы завершены.',
+  keepApplications: 'Не выходить из приложений',
+  keepApplicationsHint: 'Смена пароля выполняет выход из аккаунта во всех приложениях, если не отметить этот пункт.',
+  applicationsSignedOut: 'Выход выполнен в приложениях: {count}.',
+  applicationsKept: 'Вход в приложения сохранён.',
 
   applicationsTitle: 'OAuth приложения',
   myApplications: 'Мои приложения',
@@ -261,7 +270,7 @@ export function t(locale: Locale, key: MessageKey, vars: Record<string, string |
 }
 
 /**
- * Doorkeeper's redirect URI messages (ref §3) are English in Shikimori's Russian locale too; Monban translates
+ * Doorkeeper's redirect URI messages (compatibility.md §3) are English in Shikimori's Russian locale too; Monban translates
  * them, and keeps the English ones exactly.
  */
 const REDIRECT_URI_DETAILS_RU: Record<string, string> = {
@@ -278,7 +287,7 @@ export function redirectUriDetail(locale: Locale, detail: string): string {
   return locale === 'ru' ? (REDIRECT_URI_DETAILS_RU[detail] ?? detail) : detail;
 }
 
-/** A scope's description in this language (ref §1), or the scope itself when Shikimori describes none. */
+/** A scope's description in this language (compatibility.md §1), or the scope itself when Shikimori describes none. */
 export function scopeDescription(locale: Locale, scope: string): string {
   return SCOPE_DESCRIPTIONS[scope]?.[locale] ?? scope;
 }

@@ -11,9 +11,13 @@ export function sendWire(reply: FastifyReply, wire: WireResponse): FastifyReply 
     .send(JSON.stringify(wire.body));
 }
 
-/** Request parameters from a parsed body: an object of fields, or nothing. */
+/**
+ * Request parameters from a parsed body: an object of fields, or nothing. A JSON array, string or number carries no
+ * named parameters (its indexes are not parameter names).
+ */
 export function bodyParams(body: unknown): Record<string, unknown> {
-  return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) ? (body as Record<string, unknown>) : {};
+  const fields = typeof body === 'object' && body !== null && !Array.isArray(body) && !Buffer.isBuffer(body);
+  return fields ? (body as Record<string, unknown>) : {};
 }
 
 /**

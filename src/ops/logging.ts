@@ -9,7 +9,7 @@ import {
   type FastifyServerOptions,
 } from 'fastify';
 import type { Config } from '../config.js';
-import { redactUrl } from '../http/log-redaction.js';
+import { redactText, redactUrl } from '../http/log-redaction.js';
 
 /** Where log lines go instead of stdout (tests read them). */
 export interface LogDestination {
@@ -61,6 +61,40 @@ function requestLine(request: FastifyRequest, reply: FastifyReply) {
   };
 }
 
+type LoggedError = { [key: string]: unknown; type: string; message: string; stack: string };
+
+/**
+ * An error as a log line shows it: type, message, stack and its own fields, with every URL they quote redacted
+ * (Fastify's errors name the request URL, an invalid URL's error carries it as `input`), and without `rawPacket`,
+ * the bytes of a request that Node's HTTP parser could not read, headers and all.
+ */
+function errorFields(err: Error, depth = 0): LoggedError {
+  const fields: LoggedError = {
+    type: err.constructor.name,
+    message: redactText(String(err.message)),
+    stack: redactText(err.stack ?? ''),
+  };
+  for (const [key, value] of Object.entries(err)) {
+    if (key !== 'rawPacket') fields[key] = typeof value === 'string' ? redactText(value) : value;
+  }
+  if (err.cause instanceof Error) {
+    fields.cause = depth < 3 ? errorFields(err.cause, depth + 1) : err.cause.constructor.name;
+  }
+  return fields;
+}
+
+/**
+ * Fastify's own messages quote the raw URL ("Reply was already sent ... in "/oauth/authorize/CODE""), and a line
+ * given only an error takes the error's message, unserialized, as its own: both are redacted like URLs.
+ */
+function redactMessages(this: unknown, args: unknown[], method: (...args: unknown[]) => void): void {
+  const redacted = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg));
+  const [first] = args;
+  const error = first instanceof Error ? first : (first as { err?: unknown } | null | undefined)?.err;
+  if (args.length === 1 && error instanceof Error) redacted.push(redactText(String(error.message)));
+  method.apply(this, redacted);
+}
+
 /** Whether a logger writes this level: pino says; Fastify's stand-in for a disabled logger writes nothing. */
 function writes(log: FastifyBaseLogger, level: 'debug' | 'info'): boolean {
   const pino = log as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
@@ -100,7 +134,10 @@ export function loggingOptions(level: Config['logLevel'], destination?: LogDesti
             redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
             serializers: {
               req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+              // Whatever a line holds under `err`; only an Error is reshaped.
+              err: (err: Error) => (err instanceof Error ? errorFields(err) : (err as unknown as LoggedError)),
             },
+            hooks: { logMethod: redactMessages },
           },
     logController: new RequestLog(),
     requestIdHeader: false,

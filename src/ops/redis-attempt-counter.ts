@@ -3,27 +3,38 @@ import type { AttemptCounter } from '../accounts/throttle.js';
 import type { RedisFallback } from './fallback.js';
 
 /**
- * One failure more under KEYS[1], in one atomic step: the window starts at the first failure (or whenever the key
- * has lost its expiry), so a count never outlives its window and two processes never both start it.
+ * One place more under KEYS[1] if fewer than ARGV[2] are taken, in one atomic step (a script runs alone, so two
+ * processes never both take the last place). The window starts at the first place (or whenever the key has lost
+ * its expiry), so a count never outlives its window and two processes never both start it.
  */
-const INCREMENT = `
-local count = redis.call('INCR', KEYS[1])
-if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return count
+const ACQUIRE = `
+local acquired = tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[2])
+if acquired then redis.call('INCR', KEYS[1]) end
+if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return acquired and 1 or 0
+`;
+
+/** One place less under KEYS[1], never below nothing (the window may have ended meanwhile). */
+const RELEASE = `
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 1 then return redis.call('DECR', KEYS[1]) end
+redis.call('DEL', KEYS[1])
+return 0
 `;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    monbanCountFailure(key: string, windowMs: number): Result<number, Context>;
+    monbanAcquireAttempt(key: string, windowMs: number, limit: number): Result<number, Context>;
+    monbanReleaseAttempt(key: string): Result<number, Context>;
   }
 }
 
 /**
- * Failed sign-ins counted in Redis, so that the throttle (accounts/throttle.ts) holds across every process that
- * shares MONBAN_REDIS_URL. The window is fixed from the first failure, where the in-memory counter's slides: a
- * burst just before the window ends may be followed by `limit` more tries, no more.
+ * Sign-in and sign-up attempts counted in Redis, so that the throttles (accounts/throttle.ts) hold across every
+ * process that shares MONBAN_REDIS_URL. The window is fixed from the first attempt, where the in-memory counter's
+ * slides: a burst just before the window ends may be followed by `limit` more tries, no more.
  *
- * While Redis cannot answer, counts go to `local` (this process's memory) instead of failing the sign-in.
+ * While Redis cannot answer, counts go to `local` (this process's memory) instead of failing the sign-in. A place
+ * taken on one side and given back on the other while switching leaves one count a place short, for one window.
  */
 export class RedisAttemptCounter implements AttemptCounter {
   constructor(
@@ -32,30 +43,23 @@ export class RedisAttemptCounter implements AttemptCounter {
     private readonly local: AttemptCounter,
     private readonly fallback: RedisFallback,
   ) {
-    if (!redis.monbanCountFailure) redis.defineCommand('monbanCountFailure', { numberOfKeys: 1, lua: INCREMENT });
+    if (!redis.monbanAcquireAttempt) redis.defineCommand('monbanAcquireAttempt', { numberOfKeys: 1, lua: ACQUIRE });
+    if (!redis.monbanReleaseAttempt) redis.defineCommand('monbanReleaseAttempt', { numberOfKeys: 1, lua: RELEASE });
   }
 
-  count(key: string): Promise<number> {
+  acquire(key: string, limit: number): Promise<boolean> {
     return this.fallback.run(
-      'to count sign-in failures',
-      async () => Number((await this.redis.get(key)) ?? 0),
-      () => this.local.count(key),
+      'to count a sign-in attempt',
+      async () => (await this.redis.monbanAcquireAttempt(key, this.windowMs, limit)) === 1,
+      () => this.local.acquire(key, limit),
     );
   }
 
-  increment(key: string): Promise<number> {
-    return this.fallback.run(
-      'to count a sign-in failure',
-      () => this.redis.monbanCountFailure(key, this.windowMs),
-      () => this.local.increment(key),
-    );
-  }
-
-  async reset(key: string): Promise<void> {
+  async release(key: string): Promise<void> {
     await this.fallback.run(
-      'to reset sign-in failures',
-      async () => void (await this.redis.del(key)),
-      () => this.local.reset(key),
+      'to give back a sign-in attempt',
+      async () => void (await this.redis.monbanReleaseAttempt(key)),
+      () => this.local.release(key),
     );
   }
 }

@@ -12,7 +12,7 @@ import {
 const PASSWORD = 'correct horse battery';
 const REDIRECT_URI = 'https://client.example/cb';
 
-// The guide's own words (ref §7, seed step 3), byte for byte.
+// The guide's own words (compatibility.md §7, seed step 3), byte for byte.
 const EXPIRED_BODY =
   '{"error":"invalid_token","error_description":"The access token is invalid","state":"unauthorized"}';
 const INVALID_GRANT_BODY =
@@ -60,7 +60,7 @@ const guide = {
   ],
 };
 
-/** A 200 token response of the shape Shikimori sends (ref §4.3), key order included. */
+/** A 200 token response of the shape Shikimori sends (compatibility.md §4.3), key order included. */
 function tokensOf(response: { status: number; body: string }): Tokens {
   assert.equal(response.status, 200, response.body);
   const tokens = JSON.parse(response.body) as Tokens;
@@ -108,7 +108,7 @@ describe('the seed guide end to end: real server, CLI, HTTP sign-in and consent,
     // 2. Get Authorization Code: sign in and consent over HTTP.
     const browser = new HttpBrowser(url);
     await browser.signIn('alice', PASSWORD);
-    assert.ok(browser.cookies.has('_csrf'));
+    assert.equal(browser.cookies.has('_csrf'), false, 'signing in forgot the CSRF secret; the next page sets a new one');
     const session = browser.cookies.get('_monban_session');
     assert.ok(session);
     seen.push(session);
@@ -137,7 +137,7 @@ describe('the seed guide end to end: real server, CLI, HTTP sign-in and consent,
       expired = await curl(guide.step4(url, tokens.access_token));
     }
     assert.deepEqual(expired, { status: 401, body: EXPIRED_BODY });
-    // The same answer's headers (ref §5; RFC 6750 §3).
+    // The same answer's headers (compatibility.md §5; RFC 6750 §3).
     const { headers } = await fetch(`${url}/api/users/whoami`, {
       headers: { authorization: `Bearer ${tokens.access_token}` },
     });
@@ -148,7 +148,7 @@ describe('the seed guide end to end: real server, CLI, HTTP sign-in and consent,
       'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"',
     );
 
-    // 5. Refresh Access Token. The old refresh token stays usable until a new access token is used (ref §4.4), so
+    // 5. Refresh Access Token. The old refresh token stays usable until a new access token is used (compatibility.md §4.4), so
     // a new token that expired before it could be used is simply refreshed for again.
     const oldRefreshToken = tokens.refresh_token;
     let refreshed: Tokens | undefined;
@@ -170,7 +170,7 @@ describe('the seed guide end to end: real server, CLI, HTTP sign-in and consent,
     const again = tokensOf(await curl(guide.step5(url, app, refreshed.refresh_token)));
     seen.push(again.access_token, again.refresh_token);
 
-    // Secrets, codes, tokens, the session and the password are kept as hashes only (checklist: hashes at rest).
+    // Secrets, codes, tokens, the session and the password are kept as hashes only (security.md, "Secrets at rest").
     assert.deepEqual(storedValuesContaining(database.path, seen), []);
   });
 });

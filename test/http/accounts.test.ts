@@ -1,6 +1,6 @@
 /**
  * The minimal account pages: sign up, sign in, sign out, and the session they keep (the issue's account bullet;
- * checklist §E #28-#31, #33, #37). Passwords are argon2id; the session cookie is HttpOnly, SameSite=Lax, and
+ * security.md #28-#31, #33, #37). Passwords are argon2id; the session cookie is HttpOnly, SameSite=Lax, and
  * Secure when MONBAN_PUBLIC_URL is https.
  */
 import assert from 'node:assert/strict';
@@ -58,7 +58,7 @@ describe('accounts', () => {
       state,
     })}`;
 
-  /** Who this browser is signed in as, by the account the consent page names (ref §3); undefined when signed out. */
+  /** Who this browser is signed in as, by the account the consent page names (compatibility.md §3); undefined when signed out. */
   async function signedInAs(browser: Browser): Promise<string | undefined> {
     const response = await browser.get(authorizePath(), { 'accept-language': 'en' });
     if (response.statusCode === 302) {
@@ -146,7 +146,7 @@ describe('accounts', () => {
       const browser = new Browser(t.server);
       const page = await browser.get('/users/sign_in');
       assert.equal(page.statusCode, 200);
-      // The sign-in page cannot be framed (checklist #41) or cached.
+      // The sign-in page cannot be framed (security.md #41) or cached.
       assert.equal(page.headers['x-frame-options'], 'DENY');
       assert.match(String(page.headers['content-security-policy']), /(^|;)\s*frame-ancestors 'none'(;|$)/);
       assert.equal(page.headers['cache-control'], 'no-store');
@@ -168,7 +168,7 @@ describe('accounts', () => {
       assert.equal(await signedInAs(browser), 'alice');
     });
 
-    it('a wrong password and an unknown nickname get the same status and page (checklist #33)', async () => {
+    it('a wrong password and an unknown nickname get the same status and page (security.md #33)', async () => {
       const answers = [];
       for (const [nickname, password] of [
         ['alice', 'wrong password'],
@@ -204,7 +204,9 @@ describe('accounts', () => {
       assert.ok(first);
       assert.notEqual(first.value, planted);
 
-      const second = sessionCookie(await signIn(browser, page.body, 'bob', PASSWORD));
+      // The first sign-in replaced the CSRF secret: the second takes its token from a page seen since (issue 9).
+      const since = csrfOf((await browser.get('/users/edit')).body);
+      const second = sessionCookie(await browser.post('/users/sign_in', { _csrf: since, nickname: 'bob', password: PASSWORD }));
       assert.ok(second);
       assert.notEqual(second.value, first.value);
       assert.equal(await signedInAs(browser), 'bob');
@@ -216,7 +218,7 @@ describe('accounts', () => {
       }
     });
 
-    it('without a CSRF token, or from another origin: 403, no session (checklist #28)', async () => {
+    it('without a CSRF token, or from another origin: 403, no session (security.md #28)', async () => {
       const browser = new Browser(t.server);
       const page = await browser.get('/users/sign_in');
       const form = formTo(page.body, '/users/sign_in');
@@ -235,7 +237,7 @@ describe('accounts', () => {
       assert.equal(await signedInAs(browser), undefined);
     });
 
-    describe('return_to stays on this site (checklist #37, RFC 9700 §4.11)', () => {
+    describe('return_to stays on this site (security.md #37, RFC 9700 §4.11)', () => {
       const offSite = [
         '//evil.example',
         '//evil.example/oauth/authorize',
@@ -259,9 +261,9 @@ describe('accounts', () => {
           assert.equal(response.statusCode, 303);
           assert.equal(response.headers.location, '/');
 
-          // Posted directly, and asked again once signed in.
+          // Posted directly (with a token from since the sign-in, which replaced the CSRF secret), and asked again.
           const direct = await browser.post(`/users/sign_in?${new URLSearchParams({ return_to: returnTo })}`, {
-            _csrf: csrfOf(page.body),
+            _csrf: csrfOf((await browser.get('/users/edit')).body),
             nickname: 'alice',
             password: PASSWORD,
           });
@@ -299,10 +301,11 @@ describe('accounts', () => {
       const response = await signIn(browser, page.body, 'alice', PASSWORD);
       const session = sessionCookie(response)?.value ?? '';
       assert.notEqual(session, '');
-      return { browser, token: csrfOf(page.body), session };
+      // Signing in replaced the CSRF secret: the token comes from a page seen since (issue 9).
+      return { browser, token: csrfOf((await browser.get('/users/edit')).body), session };
     }
 
-    it('ends the session on the server: the old cookie no longer works (ASVS 7.4.1, checklist #31)', async () => {
+    it('ends the session on the server: the old cookie no longer works (ASVS 7.4.1, security.md #31)', async () => {
       const { browser, token, session } = await signedInBrowser();
       const response = await browser.post('/users/sign_out', { _csrf: token });
       assert.equal(response.statusCode, 303);

@@ -1,5 +1,5 @@
 /**
- * The applications with access to my account (ref §3; checklist §F 43): each with the scopes granted and when it
+ * The applications with access to my account (compatibility.md §3; security.md #43): each with the scopes granted and when it
  * last used that access; the application's number of users; "Revoke access" (POST /oauth/applications/:id/revoke)
  * revoking every token and code of that user for that application at once.
  */
@@ -120,7 +120,7 @@ describe('applications with access to my account', () => {
     assert.equal(hasElement(notGranted.body, 'revoke_access'), false);
   });
 
-  it('revokes every token and code of this user for this application at once, and nothing else (ref §3)', async () => {
+  it('revokes every token and code of this user for this application at once, and nothing else (compatibility.md §3)', async () => {
     const carol = await t.createUser('carol');
     const browser = await t.browserFor(carol.nickname);
     const first = await t.tokensFor(browser, app);
@@ -195,7 +195,9 @@ describe('applications with access to my account', () => {
     const unknown = await alice.post('/oauth/applications/424242/revoke', { _csrf: csrf });
     assert.equal(unknown.statusCode, 404);
     await alice.post('/users/sign_out', { _csrf: csrf });
-    const guest = await alice.post(`/oauth/applications/${app.application.id}/revoke`, { _csrf: csrf });
+    // Signing out replaced the CSRF secret (issue 9): the guest's token comes from a page seen since.
+    const since = /name="_csrf" value="([^"]+)"/.exec((await alice.get('/users/sign_in')).body)?.[1] ?? '';
+    const guest = await alice.post(`/oauth/applications/${app.application.id}/revoke`, { _csrf: since });
     assert.equal(guest.statusCode, 303);
     assert.equal(guest.headers.location, '/users/sign_in?return_to=%2Foauth%2Fapplications');
   });

@@ -24,7 +24,7 @@ const unreadable = (reason: string) => ({
   error_description: `The request body could not be read: ${reason}.`,
 });
 
-/** POST /oauth/token: body formats, client authentication, grant_type and repeated parameters (ref §4.3). */
+/** POST /oauth/token: body formats, client authentication, grant_type and repeated parameters (compatibility.md §4.3). */
 describe('POST /oauth/token requests', () => {
   let t: TestMonban;
   let alice: Browser;
@@ -62,7 +62,7 @@ describe('POST /oauth/token requests', () => {
   });
   after(() => t.close());
 
-  describe('grant_type (ref §4.3 steps 1-2)', () => {
+  describe('grant_type (compatibility.md §4.3 steps 1-2)', () => {
     it('1: a missing grant_type is invalid_request, before client authentication', async () => {
       const response = await t.token({ client_id: app.clientId, client_secret: 'wrong' });
       assertTokenError(response, 400, missing('grant_type'));
@@ -170,7 +170,7 @@ describe('POST /oauth/token requests', () => {
     });
   });
 
-  describe('body formats (ref §1 enforce_content_type off, §7, §8)', () => {
+  describe('body formats (compatibility.md §1 enforce_content_type off, §7, §8)', () => {
     it('urlencoded with a charset, as fetch sends URLSearchParams (node-shikimori)', async () => {
       const response = await postToken(t, new URLSearchParams(clientCredentials()).toString(), {
         'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
@@ -254,8 +254,86 @@ describe('POST /oauth/token requests', () => {
     });
 
     it('a JSON body that is not an object is a missing grant_type', async () => {
-      for (const body of ['null', '[]', '"grant_type=client_credentials"']) {
+      for (const body of ['null', '[]', '"grant_type=client_credentials"', '[{"grant_type":{}}]', '7', 'true']) {
         assertTokenError(await postToken(t, body, { 'content-type': 'application/json' }), 400, missing('grant_type'));
+      }
+    });
+
+    describe('values that are not strings (issue 9: {"state":{}} answered 500)', () => {
+      const notAString = (name: string) => ({
+        error: 'invalid_request',
+        error_description: `Parameter must be a string: ${name}.`,
+      });
+      const postJson = (body: unknown) =>
+        postToken(t, JSON.stringify(body), { 'content-type': 'application/json' });
+
+      it('an object, a number, a boolean or a nested array is invalid_request naming the parameter', async () => {
+        assertTokenError(await postJson({ state: {} }), 400, notAString('state'));
+        const secret = notAString('client_secret');
+        assertTokenError(await postJson({ ...clientCredentials(), client_secret: 12345 }), 400, secret);
+        assertTokenError(await postJson({ ...clientCredentials(), client_id: true }), 400, notAString('client_id'));
+        assertTokenError(await postJson({ ...clientCredentials(), scope: [['user_rates']] }), 400, notAString('scope'));
+        assertTokenError(await postJson({ ...clientCredentials(), scope: ['rates', 1] }), 400, notAString('scope'));
+        assertTokenError(await postJson({ grant_type: 7 }), 400, notAString('grant_type'));
+      });
+
+      it('is decided before anything else: before grant_type, repetitions and client authentication', async () => {
+        const body = { grant_type: 'password', scope: ['a', 'b'], client_id: 'nobody', unknown: { deep: [1] } };
+        assertTokenError(await postJson(body), 400, notAString('unknown'));
+      });
+
+      it('names a parameter only when its name fits an error description', async () => {
+        assertTokenError(await postJson({ 'a"b': 1 }), 400, {
+          error: 'invalid_request',
+          error_description: 'Parameter must be a string.',
+        });
+      });
+
+      it('echoes state when it is one string, and not otherwise', async () => {
+        assertTokenError(await postJson({ state: 'xyz', client_secret: 1 }), 400, {
+          ...notAString('client_secret'),
+          state: 'xyz',
+        });
+        assertTokenError(await postJson({ state: ['xyz'], grant_type: 'password' }), 400, {
+          ...UNSUPPORTED_GRANT_TYPE,
+          state: 'xyz',
+        });
+        assertTokenError(await postJson({ state: 5, grant_type: 'password' }), 400, notAString('state'));
+      });
+
+      it('null counts as absent, as Rails reads a JSON null', async () => {
+        const response = await postJson({ ...clientCredentials(), scope: null, state: null });
+        assert.equal(response.statusCode, 200, response.body);
+      });
+
+      it('inherited names are not parameters: constructor, toString, hasOwnProperty', async () => {
+        const body = { ...clientCredentials(), constructor: 'x', toString: 'y', hasOwnProperty: 'z', valueOf: 'v' };
+        assert.equal((await postJson(body)).statusCode, 200);
+        assertTokenError(await postJson({ constructor: {} }), 400, notAString('constructor'));
+      });
+
+      it('a multipart field sent as JSON is not a string either', async () => {
+        const boundary = 'monban-boundary';
+        const part = (name: string, value: string, type = '') =>
+          `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n${type}\r\n${value}\r\n`;
+        const payload =
+          part('grant_type', 'client_credentials') +
+          part('state', '{"a":1}', 'Content-Type: application/json\r\n') +
+          `--${boundary}--\r\n`;
+        const response = await postToken(t, payload, { 'content-type': `multipart/form-data; boundary=${boundary}` });
+        assertTokenError(response, 400, notAString('state'));
+      });
+
+      for (const url of ['/oauth/revoke', '/oauth/introspect']) {
+        it(`${url}: the same rule`, async () => {
+          const response = await t.server.inject({
+            method: 'POST',
+            url,
+            headers: { 'content-type': 'application/json' },
+            payload: JSON.stringify({ token: { $ne: null }, state: {} }),
+          });
+          assertTokenError(response, 400, notAString('token'));
+        });
       }
     });
 

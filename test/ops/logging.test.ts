@@ -53,6 +53,8 @@ describe('logs: JSON lines with a request id, and no secret in any of them', () 
     // The code, in the out-of-band page's path and in the exchange's body.
     const code = await t.authorize(browser, app);
     secrets.set('code', code);
+    // Signing in forgot the CSRF secret (issue 9); the consent page set a new one.
+    for (const [name, value] of browser.cookies) secrets.set(`cookie ${name} at consent`, value);
     assert.equal((await browser.get(`/oauth/authorize/${code}`)).statusCode, 200);
     const exchanged = await t.token(
       { grant_type: 'authorization_code', code, redirect_uri: OOB },

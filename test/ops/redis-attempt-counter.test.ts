@@ -6,6 +6,7 @@ import { RedisFallback } from '../../src/ops/fallback.js';
 import { RedisAttemptCounter } from '../../src/ops/redis-attempt-counter.js';
 import { closeRedis, openRedis } from '../../src/ops/redis.js';
 import { Browser } from '../helpers/browser.js';
+import { burstOfSignIns, preparePost } from '../http/burst-support.js';
 import { PASSWORD, TestMonban } from '../helpers/monban.js';
 import { freePort } from '../helpers/process.js';
 import { deleteKeys, redisUrl, skipWithoutRedis, testClient, testPrefix } from './redis-support.js';
@@ -27,7 +28,7 @@ async function connected(redis: Redis): Promise<Redis> {
   return redis;
 }
 
-describe('RedisAttemptCounter: sign-in failures in Redis (throttle.ts AttemptCounter)', { skip: skipWithoutRedis }, () => {
+describe('RedisAttemptCounter: sign-in and sign-up attempts in Redis', { skip: skipWithoutRedis }, () => {
   const prefix = testPrefix('attempts');
   let one: Redis;
   let two: Redis;
@@ -44,45 +45,55 @@ describe('RedisAttemptCounter: sign-in failures in Redis (throttle.ts AttemptCou
     await deleteKeys(prefix);
   });
 
-  it('counts up, reads the count, and forgets it on reset, key by key', async () => {
+  it('takes places up to the limit, key by key, and gives them back', async () => {
     const counter = counterOn(one);
-    assert.deepEqual([await counter.increment('a'), await counter.increment('a'), await counter.increment('a')], [1, 2, 3]);
-    assert.equal(await counter.count('a'), 3);
-    assert.equal(await counter.count('b'), 0);
-    await counter.reset('a');
-    assert.equal(await counter.count('a'), 0);
+    const taken = [];
+    for (let i = 0; i < 4; i++) taken.push(await counter.acquire('a', 3));
+    assert.deepEqual(taken, [true, true, true, false]);
+    assert.equal(await inspect.get(`${prefix}a`), '3', 'a refused attempt takes no place');
+    assert.equal(await counter.acquire('b', 3), true);
+    await counter.release('a');
+    assert.equal(await counter.acquire('a', 3), true);
+    for (let i = 0; i < 5; i++) await counter.release('a');
+    assert.equal(await inspect.exists(`${prefix}a`), 0, 'never below nothing');
+    assert.equal(await counter.acquire('a', 1), true);
   });
 
-  it('keeps a count no longer than its window, starting at the first failure', async () => {
+  it('keeps a count no longer than its window, starting at the first attempt', async () => {
     const counter = counterOn(one);
-    await counter.increment('ttl');
+    await counter.acquire('ttl', 10);
     const ttl = await inspect.pttl(`${prefix}ttl`);
     assert.ok(ttl > 0 && ttl <= WINDOW_MS, String(ttl));
-    // A key that lost its expiry (written by hand, say) gets one back rather than counting forever.
+    // A key that lost its expiry (written by hand, say) gets one back rather than counting forever, full or not.
     await inspect.set(`${prefix}forever`, '4');
-    assert.equal(await counter.increment('forever'), 5);
+    assert.equal(await counter.acquire('forever', 10), true);
+    assert.equal(await inspect.get(`${prefix}forever`), '5');
     assert.ok((await inspect.pttl(`${prefix}forever`)) > 0);
+    await inspect.set(`${prefix}full-forever`, '10');
+    assert.equal(await counter.acquire('full-forever', 10), false);
+    assert.ok((await inspect.pttl(`${prefix}full-forever`)) > 0);
   });
 
   it('forgets the count once the window has passed', async () => {
     const counter = counterOn(one, 50);
-    await counter.increment('short');
-    let count = await counter.count('short');
-    for (let i = 0; i < 100 && count !== 0; i++) {
+    assert.equal(await counter.acquire('short', 1), true);
+    let again = await counter.acquire('short', 1);
+    for (let i = 0; i < 100 && !again; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      count = await counter.count('short');
+      again = await counter.acquire('short', 1);
     }
-    assert.equal(count, 0);
+    assert.equal(again, true);
   });
 
-  it('shares counts between connections, as between processes, and increments atomically', async () => {
+  it('shares counts between connections, as between processes: of 40 racing for 10 places, 10 get one', async () => {
     const a = counterOn(one);
     const b = counterOn(two);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).increment('shared')));
-    assert.deepEqual([...results].sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i + 1));
-    assert.equal(await b.count('shared'), 20);
-    await a.reset('shared');
-    assert.equal(await b.count('shared'), 0);
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).acquire('shared', 10)));
+    assert.equal(results.filter(Boolean).length, 10);
+    assert.equal(await inspect.get(`${prefix}shared`), '10');
+    await a.release('shared');
+    assert.equal(await b.acquire('shared', 10), true);
+    assert.equal(await a.acquire('shared', 10), false);
   });
 });
 
@@ -92,18 +103,21 @@ describe('RedisAttemptCounter when Redis cannot be reached', () => {
     const { messages, log } = warnings();
     const counter = counterOn(redis, WINDOW_MS, log);
     try {
-      assert.deepEqual([await counter.increment('k'), await counter.increment('k')], [1, 2]);
-      assert.equal(await counter.count('k'), 2);
-      await counter.reset('k');
-      assert.equal(await counter.count('k'), 0);
-      assert.deepEqual(messages, ['Redis failed to count a sign-in failure; counting in this process for 5 s']);
+      assert.deepEqual([await counter.acquire('k', 2), await counter.acquire('k', 2), await counter.acquire('k', 2)], [
+        true,
+        true,
+        false,
+      ]);
+      await counter.release('k');
+      assert.equal(await counter.acquire('k', 2), true);
+      assert.deepEqual(messages, ['Redis failed to count a sign-in attempt; counting in this process for 5 s']);
     } finally {
       await closeRedis(redis);
     }
   });
 });
 
-describe('sign-in throttling across two servers sharing Redis (checklist §E 32)', { skip: skipWithoutRedis }, () => {
+describe('sign-in throttling across two servers sharing Redis (security.md #32)', { skip: skipWithoutRedis }, () => {
   const prefix = testPrefix('sign-in');
   let a: TestMonban;
   let b: TestMonban;
@@ -132,5 +146,31 @@ describe('sign-in throttling across two servers sharing Redis (checklist §E 32)
     assert.deepEqual(failures, Array.from({ length: SIGN_IN_LIMIT }, () => 401));
     assert.equal(await signIn(a, PASSWORD), 429);
     assert.equal(await signIn(b, PASSWORD), 429);
+  });
+});
+
+describe('a burst of sign-ins over two servers sharing Redis (issue 9)', { skip: skipWithoutRedis }, () => {
+  const prefix = testPrefix('sign-in-burst');
+  let a: TestMonban;
+  let b: TestMonban;
+  before(async () => {
+    const env = { MONBAN_REDIS_URL: redisUrl ?? '', MONBAN_REDIS_PREFIX: prefix };
+    a = await TestMonban.start(env);
+    b = await TestMonban.start(env);
+    await a.createUser('alice');
+    await b.createUser('alice');
+  });
+  after(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await deleteKeys(prefix);
+  });
+
+  it('40 at once for one nickname, half on each server, from 40 addresses: at most 10 passwords judged', async () => {
+    await burstOfSignIns(SIGN_IN_LIMIT, PASSWORD, (i, password) =>
+      preparePost((i % 2 ? a : b).server, `198.51.100.${i + 1}`, '/users/sign_in', 'sign_in', {
+        nickname: 'alice',
+        password,
+      }),
+    );
   });
 });

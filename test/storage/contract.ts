@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { NicknameTaken, type Stores } from '../../src/storage/stores.js';
+import { NicknameTaken, type Stores } from '../../src/core/ports/stores.js';
 
 export interface Backend {
   stores: Stores;
   close(): Promise<void>;
+  /**
+   * Deletes a row as a hand-made delete would, without its foreign keys' cascade (SQLite with foreign keys off,
+   * PostgreSQL with its triggers off), leaving its codes and tokens behind (issue 9).
+   */
+  deleteWithoutCascade?(table: 'users' | 'applications', id: number): Promise<void>;
 }
 
 /**
@@ -93,6 +98,22 @@ export function storeContract(
         await assert.rejects(user('ALICE'), NicknameTaken);
       });
 
+      it('refuses a look-alike of a taken nickname, and finds the account by any look-alike (issue 9)', async () => {
+        const alice = await user('alice');
+        for (const lookalike of ['ａｌｉｃｅ', '\u0430lice', 'ＡＬＩＣＥ']) {
+          await assert.rejects(user(lookalike), NicknameTaken, lookalike);
+          assert.deepEqual(await stores.users.findByNickname(lookalike), { user: alice, passwordHash: 'h' }, lookalike);
+        }
+      });
+
+      it('keeps Cyrillic nicknames apart from each other', async () => {
+        const alisa = await user('алиса');
+        const alina = await user('алина');
+        assert.equal((await stores.users.findByNickname('АЛИСА'))?.user.id, alisa.id);
+        assert.equal((await stores.users.findByNickname('алина'))?.user.id, alina.id);
+        await assert.rejects(user('Алиса'), NicknameTaken);
+      });
+
       it('records the last time a user was online', async () => {
         const alice = await user();
         await stores.users.touchLastOnline(alice.id, now + 5000);
@@ -169,6 +190,82 @@ export function storeContract(
       }
     });
 
+    describe('authorization requests', () => {
+      async function pending(userId: number, applicationId: number, idHash = 'request-hash') {
+        await stores.authorizationRequests.create({
+          idHash,
+          sessionHash: 'session-hash',
+          userId,
+          applicationId,
+          redirectUri: 'https://a.example/cb',
+          scopes: ['user_rates', 'email'],
+          state: 'st',
+          at: now,
+          expiresAt: now + 60_000,
+        });
+      }
+
+      it('finds an open request only in its own session, before it expires', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        await pending(alice.id, app.id);
+        const found = await stores.authorizationRequests.findOpen('request-hash', 'session-hash', now);
+        assert.deepEqual(found && { ...found, id: 0 }, {
+          id: 0,
+          applicationId: app.id,
+          userId: alice.id,
+          redirectUri: 'https://a.example/cb',
+          scopes: ['user_rates', 'email'],
+          state: 'st',
+          createdAt: now,
+          expiresAt: now + 60_000,
+        });
+        assert.equal(await stores.authorizationRequests.findOpen('request-hash', 'other-session', now), undefined);
+        assert.equal(await stores.authorizationRequests.findOpen('nope', 'session-hash', now), undefined);
+        assert.equal(await stores.authorizationRequests.findOpen('request-hash', 'session-hash', now + 60_000), undefined);
+        assert.equal(await stores.authorizationRequests.decide('request-hash', 'session-hash', now + 60_000), undefined);
+      });
+
+      it('decides a request once: of many concurrent callers exactly one gets it, and then it is no longer open', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        await pending(alice.id, app.id);
+        assert.equal(await stores.authorizationRequests.decide('request-hash', 'other-session', now), undefined);
+        const results = await Promise.all(
+          Array.from({ length: 25 }, () => stores.authorizationRequests.decide('request-hash', 'session-hash', now)),
+        );
+        assert.equal(results.filter((r) => r !== undefined).length, 1);
+        assert.equal(await stores.authorizationRequests.findOpen('request-hash', 'session-hash', now), undefined);
+      });
+
+      if (openTwin) {
+        it('decides a request once across two connections to one database', async () => {
+          const alice = await user();
+          const app = await application(alice.id);
+          await pending(alice.id, app.id);
+          const twin = await openTwin();
+          try {
+            const results = await Promise.all(
+              Array.from({ length: 20 }, (_, i) =>
+                (i % 2 === 0 ? stores : twin.stores).authorizationRequests.decide('request-hash', 'session-hash', now),
+              ),
+            );
+            assert.equal(results.filter((r) => r !== undefined).length, 1);
+          } finally {
+            await twin.close();
+          }
+        });
+      }
+
+      it("goes with its application when the application is deleted", async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        await pending(alice.id, app.id);
+        assert.equal(await stores.applications.delete(app.id), true);
+        assert.equal(await stores.authorizationRequests.findOpen('request-hash', 'session-hash', now), undefined);
+      });
+    });
+
     describe('access tokens', () => {
       it('finds a token by either secret, and revokes it once', async () => {
         const alice = await user();
@@ -239,7 +336,7 @@ export function storeContract(
         assert.equal(after?.revokedAt, null);
       });
 
-      it('locks a live token for a refresh, never a revoked or unknown one (ref §4.4)', async () => {
+      it('locks a live token for a refresh, never a revoked or unknown one (compatibility.md §4.4)', async () => {
         const alice = await user();
         const app = await application(alice.id);
         const live = await token(app.id, alice.id, { tokenHash: 'live-at', refreshTokenHash: 'live-rt' });
@@ -253,7 +350,7 @@ export function storeContract(
         assert.deepEqual(await stores.tokens.findByRefreshToken('live-rt'), live);
       });
 
-      it('makes a rotation that completes during a refresh wait for it, and fail the refreshes after it (ref §4.4)', async () => {
+      it('makes a rotation that completes during a refresh wait for it, and fail the refreshes after it (compatibility.md §4.4)', async () => {
         const alice = await user();
         const app = await application(alice.id);
         await token(app.id, alice.id, { tokenHash: 'old-at', refreshTokenHash: 'old-rt' });
@@ -351,6 +448,58 @@ export function storeContract(
         await token(app.id, bob.id, { scopes: ['email'] });
         await stores.tokens.revoke(revoked.id, now);
         assert.deepEqual(await stores.tokens.grantedScopes(app.id, alice.id), [['topics', 'user_rates'], ['user_rates']]);
+      });
+    });
+
+    describe('tokens and codes whose application or user is gone (issue 9)', () => {
+      /** The lookups that authenticate a token or redeem a code, each of which must find nothing. */
+      async function assertNothingFound(at: string, rt: string, codeHash: string, applicationId: number) {
+        assert.equal(await stores.tokens.findByToken(at), undefined);
+        assert.equal(await stores.tokens.findByTokenWithUser(at), undefined);
+        assert.equal(await stores.tokens.findByRefreshToken(rt), undefined);
+        assert.equal(await stores.transaction((tx) => tx.tokens.lockForRefresh(rt)), undefined);
+        assert.equal(await stores.codes.consume(codeHash, applicationId, now), undefined);
+      }
+
+      it('finds no token, and redeems no code, of an application deleted without its cascade', async (t) => {
+        const deleteWithoutCascade = backend.deleteWithoutCascade?.bind(backend);
+        if (!deleteWithoutCascade) return t.skip('this backend cannot delete without the cascade');
+        const alice = await user();
+        const app = await application(alice.id);
+        const other = await application(alice.id, 'client-2');
+        await token(app.id, alice.id, { tokenHash: 'gone-at', refreshTokenHash: 'gone-rt' });
+        await token(app.id, null, { tokenHash: 'gone-machine', refreshTokenHash: null });
+        await code(app.id, alice.id, 'gone-code');
+        const kept = await token(other.id, alice.id, { tokenHash: 'kept-at', refreshTokenHash: 'kept-rt' });
+        await deleteWithoutCascade('applications', app.id);
+        assert.ok(await stores.codes.findByHash('gone-code'), 'the code is still there');
+        await assertNothingFound('gone-at', 'gone-rt', 'gone-code', app.id);
+        assert.equal(await stores.tokens.findByTokenWithUser('gone-machine'), undefined);
+        assert.deepEqual(await stores.tokens.findByTokenWithUser('kept-at'), { token: kept, user: alice });
+        assert.deepEqual(await stores.transaction((tx) => tx.tokens.lockForRefresh('kept-rt')), kept);
+      });
+
+      it('finds no token, and redeems no code, of a user deleted without the cascade', async (t) => {
+        const deleteWithoutCascade = backend.deleteWithoutCascade?.bind(backend);
+        if (!deleteWithoutCascade) return t.skip('this backend cannot delete without the cascade');
+        const owner = await user('owner');
+        const bob = await user('bob');
+        const carol = await user('carol');
+        const app = await application(owner.id);
+        await token(app.id, bob.id, { tokenHash: 'bob-at', refreshTokenHash: 'bob-rt' });
+        await code(app.id, bob.id, 'bob-code');
+        const machine = await token(app.id, null, { tokenHash: 'machine', refreshTokenHash: null });
+        const kept = await token(app.id, carol.id, { tokenHash: 'carol-at', refreshTokenHash: 'carol-rt' });
+        await code(app.id, carol.id, 'carol-code');
+        await deleteWithoutCascade('users', bob.id);
+        assert.equal((await stores.tokens.liveGrantsOfUser(bob.id)).length, 1, 'the token is still there');
+        await assertNothingFound('bob-at', 'bob-rt', 'bob-code', app.id);
+        // A token without a user needs none; another user's token and code are untouched.
+        assert.deepEqual(await stores.tokens.findByTokenWithUser('machine'), { token: machine, user: undefined });
+        assert.deepEqual(await stores.tokens.findByToken('machine'), machine);
+        assert.deepEqual(await stores.tokens.findByTokenWithUser('carol-at'), { token: kept, user: carol });
+        assert.deepEqual(await stores.tokens.findByRefreshToken('carol-rt'), kept);
+        assert.ok(await stores.codes.consume('carol-code', app.id, now));
       });
     });
 
@@ -501,6 +650,69 @@ export function storeContract(
         assert.equal((await stores.tokens.findByToken('o1'))?.revokedAt, null);
         assert.equal(await stores.codes.consume('ac', app.id, now + 3), undefined);
         assert.ok(await stores.codes.consume('bc', app.id, now + 3));
+      });
+
+      it('revokes every token and unconsumed code of one user, for every application, and nothing else', async () => {
+        const alice = await user();
+        const bob = await user('bob');
+        const app = await application(alice.id);
+        const other = await application(alice.id, 'client-2');
+        const quiet = await application(alice.id, 'client-3');
+        await token(app.id, alice.id, { tokenHash: 'a1' });
+        await token(app.id, alice.id, { tokenHash: 'a2' });
+        await token(other.id, alice.id, { tokenHash: 'o1' });
+        const earlier = await token(quiet.id, alice.id, { tokenHash: 'q1' });
+        await stores.tokens.revoke(earlier.id, now);
+        await token(app.id, bob.id, { tokenHash: 'b1' });
+        await token(app.id, null, { tokenHash: 'machine', refreshTokenHash: null });
+        await code(app.id, alice.id, 'ac');
+        await code(quiet.id, alice.id, 'qc');
+        await code(app.id, bob.id, 'bc');
+        await stores.codes.consume('qc', quiet.id, now);
+        await code(other.id, alice.id, 'oc');
+
+        // Each application once, however many tokens or codes it held; the consumed code and revoked token not at all.
+        assert.deepEqual((await stores.tokens.revokeAllOfUser(alice.id, now + 1)).sort(), [app.id, other.id].sort());
+        assert.deepEqual(await stores.tokens.revokeAllOfUser(alice.id, now + 2), []);
+        assert.deepEqual((await stores.codes.revokeAllOfUser(alice.id, now + 1)).sort(), [app.id, other.id].sort());
+        assert.deepEqual(await stores.codes.revokeAllOfUser(alice.id, now + 2), []);
+        for (const hash of ['a1', 'a2', 'o1']) {
+          assert.equal((await stores.tokens.findByToken(hash))?.revokedAt, now + 1);
+        }
+        assert.equal((await stores.tokens.findByToken('q1'))?.revokedAt, now);
+        assert.equal((await stores.tokens.findByToken('b1'))?.revokedAt, null);
+        assert.equal((await stores.tokens.findByToken('machine'))?.revokedAt, null);
+        assert.equal((await stores.codes.findByHash('qc'))?.revokedAt, now);
+        assert.equal(await stores.codes.consume('ac', app.id, now + 3), undefined);
+        assert.equal(await stores.codes.consume('oc', other.id, now + 3), undefined);
+        assert.ok(await stores.codes.consume('bc', app.id, now + 3));
+      });
+
+      it("revokes the user's token a refresh adds while a password change waits for it", async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const first = await token(app.id, alice.id, { tokenHash: 'p1', refreshTokenHash: 'p1-rt' });
+        let revocation: Promise<number[]> | undefined;
+        await stores.transaction(async (tx) => {
+          assert.ok(await tx.tokens.lockForRefresh('p1-rt'));
+          await tx.tokens.create({
+            tokenHash: 'p2',
+            refreshTokenHash: 'p2-rt',
+            applicationId: app.id,
+            userId: alice.id,
+            grantId: null,
+            parentId: first.id,
+            scopes: first.scopes,
+            expiresIn: 60,
+            previousRefreshTokenHash: 'p1-rt',
+            at: now,
+          });
+          revocation = stores.tokens.revokeAllOfUser(alice.id, now + 1);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        });
+        assert.deepEqual(await revocation, [app.id]);
+        assert.equal((await stores.tokens.findByToken('p1'))?.revokedAt, now + 1);
+        assert.equal((await stores.tokens.findByToken('p2'))?.revokedAt, now + 1);
       });
 
       it('records a token\'s last use at most once per interval', async () => {

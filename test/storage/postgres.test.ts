@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { migrateToLatest, openDatabase, pendingMigrations, type OpenDatabase } from '../../src/storage/database.js';
-import { StorageUnavailable } from '../../src/storage/errors.js';
-import { openPostgres } from '../../src/storage/postgres.js';
+import { StorageUnavailable } from '../../src/core/ports/storage-unavailable.js';
+import { openPostgres } from '../../src/storage/postgres/open.js';
 import { sqlStores } from '../../src/storage/sql/index.js';
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../helpers/postgres.js';
 import { storeContract, type Backend } from './contract.js';
@@ -35,7 +35,17 @@ async function backend(fresh: boolean): Promise<Backend> {
   const opened = openDatabase(database.url);
   await migrateToLatest(opened);
   if (fresh) await emptyTables(opened);
-  return { stores: sqlStores(opened.db), close: () => opened.close() };
+  return {
+    stores: sqlStores(opened.db),
+    close: () => opened.close(),
+    // PostgreSQL always enforces foreign keys; only a superuser's `replica` role skips their triggers, cascade included.
+    async deleteWithoutCascade(table, id) {
+      await opened.db.transaction().execute(async (tx) => {
+        await sql`set local session_replication_role = replica`.execute(tx);
+        await tx.deleteFrom(table).where('id', '=', id).execute();
+      });
+    },
+  };
 }
 
 describe('PostgreSQL', { skip: skipWithoutPostgres }, () => {
@@ -53,8 +63,8 @@ describe('PostgreSQL', { skip: skipWithoutPostgres }, () => {
       const opened = openDatabase(database!.url);
       try {
         assert.equal(opened.dialect.name, 'postgres');
-        assert.deepEqual(await pendingMigrations(opened), ['001_initial']);
-        assert.deepEqual(await migrateToLatest(opened), ['001_initial']);
+        assert.deepEqual(await pendingMigrations(opened), ['001_initial', '002_nickname_skeleton', '003_authorization_requests']);
+        assert.deepEqual(await migrateToLatest(opened), ['001_initial', '002_nickname_skeleton', '003_authorization_requests']);
         assert.deepEqual(await pendingMigrations(opened), []);
         assert.deepEqual(await migrateToLatest(opened), []);
       } finally {
@@ -67,7 +77,7 @@ describe('PostgreSQL', { skip: skipWithoutPostgres }, () => {
       const pools = [1, 2, 3].map(() => openDatabase(database!.url));
       try {
         const applied = await Promise.all(pools.map((p) => migrateToLatest(p)));
-        assert.deepEqual(applied.flat(), ['001_initial']);
+        assert.deepEqual(applied.flat(), ['001_initial', '002_nickname_skeleton', '003_authorization_requests']);
       } finally {
         await Promise.all(pools.map((p) => p.close()));
       }

@@ -82,9 +82,14 @@ export interface SettingsView {
   done?: string | undefined;
   /** Too many wrong current passwords. */
   error?: string | undefined;
+  /** The "Keep applications signed in" box, as the refused form had it; unticked by default. */
+  keepApplications?: boolean;
 }
 
-/** Account settings: changing the password needs the current one and the new one twice (ASVS 6.2.3). */
+/**
+ * Account settings: changing the password needs the current one and the new one twice (ASVS 6.2.3), and signs every
+ * application out unless the box is ticked; the hint under the box says so before the change.
+ */
 export function settingsPage(view: SettingsView): string {
   const { locale } = view;
   const errors = (field: PasswordField) => view.errors?.[field] ?? [];
@@ -108,6 +113,10 @@ export function settingsPage(view: SettingsView): string {
     ${field('current_password', t(locale, 'currentPassword'), 'current-password')}
     ${field('password', t(locale, 'newPassword'), 'new-password', true)}
     ${field('password_confirmation', t(locale, 'newPasswordConfirmation'), 'new-password')}
+    <label for="keep_applications"><input type="checkbox" id="keep_applications" name="keep_applications" value="1"
+      aria-describedby="keep_applications_hint"${view.keepApplications ? html` checked` : ''}>
+      ${t(locale, 'keepApplications')}</label>
+    ${hint('keep_applications', t(locale, 'keepApplicationsHint'))}
     <button type="submit" class="primary">${t(locale, 'changePassword')}</button>
   </form>
 </section>`;

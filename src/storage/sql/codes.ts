@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuthorizationCode } from '../../core/model.js';
 import type { Database } from '../schema.js';
-import type { AuthorizationCodeStore, NewAuthorizationCode } from '../stores.js';
+import type { AuthorizationCodeStore, NewAuthorizationCode } from '../../core/ports/stores.js';
 import type { Queries } from './queries.js';
 import { toAuthorizationCode } from './rows.js';
 
@@ -48,5 +48,16 @@ export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  async revokeAllOfUser(userId: number, at: number): Promise<number[]> {
+    const rows = await this.db
+      .updateTable('access_grants')
+      .set({ revoked_at: at })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning('application_id')
+      .execute();
+    return [...new Set(rows.map((r) => Number(r.application_id)))];
   }
 }

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Insertable, Kysely, SqlBool } from 'kysely';
 import type { AccessGrantsTable, AccessTokensTable, Database } from '../schema.js';
 import { PreparedQuery } from './prepared.js';
 
@@ -16,6 +16,30 @@ const TOKEN_USER_COLUMNS = [
   'users.last_online_at as user_last_online_at',
   'users.created_at as user_created_at',
 ] as const;
+
+/**
+ * A token's application, and its user when it has one, still exist: a condition of the statement that reads or locks
+ * the token, never a statement of its own. Foreign keys cascade every delete Monban makes, but a row deleted behind
+ * its back (SQLite with foreign keys off) must not leave a token that still works (stores.ts, AccessTokenStore).
+ */
+function tokenOwnersExist(eb: ExpressionBuilder<Database, 'access_tokens'>): Expression<SqlBool> {
+  const application = eb
+    .selectFrom('applications')
+    .select('applications.id')
+    .whereRef('applications.id', '=', 'access_tokens.application_id');
+  const user = eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'access_tokens.user_id');
+  return eb.and([eb.exists(application), eb.or([eb('access_tokens.user_id', 'is', null), eb.exists(user)])]);
+}
+
+/** A code's application and user still exist (tokenOwnersExist for codes, whose user is never null). */
+function codeOwnersExist(eb: ExpressionBuilder<Database, 'access_grants'>): Expression<SqlBool> {
+  const application = eb
+    .selectFrom('applications')
+    .select('applications.id')
+    .whereRef('applications.id', '=', 'access_grants.application_id');
+  const user = eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'access_grants.user_id');
+  return eb.and([eb.exists(application), eb.exists(user)]);
+}
 
 type NewTokenRow = Required<Omit<Insertable<AccessTokensTable>, 'id' | 'revoked_at' | 'last_used_at'>>;
 type NewCodeRow = Required<
@@ -48,18 +72,26 @@ export function compileQueries(db: Kysely<Database>) {
           .returningAll(),
       ),
       findByToken: PreparedQuery.of<{ hash: string }>()((p) =>
-        db.selectFrom('access_tokens').selectAll().where('token_hash', '=', p('hash')),
+        db.selectFrom('access_tokens').selectAll().where('token_hash', '=', p('hash')).where(tokenOwnersExist),
       ),
+      // The user is read with the token anyway, so the joins check the owners: a token without a user (client
+      // credentials) has none to find, any other needs its user's row.
       findByTokenWithUser: PreparedQuery.of<{ hash: string }>()((p) =>
         db
           .selectFrom('access_tokens')
+          .innerJoin('applications', 'applications.id', 'access_tokens.application_id')
           .leftJoin('users', 'users.id', 'access_tokens.user_id')
           .selectAll('access_tokens')
           .select(TOKEN_USER_COLUMNS)
-          .where('access_tokens.token_hash', '=', p('hash')),
+          .where('access_tokens.token_hash', '=', p('hash'))
+          .where((eb) => eb.or([eb('access_tokens.user_id', 'is', null), eb('users.id', 'is not', null)])),
       ),
       findByRefreshToken: PreparedQuery.of<{ hash: string }>()((p) =>
-        db.selectFrom('access_tokens').selectAll().where('refresh_token_hash', '=', p('hash')),
+        db
+          .selectFrom('access_tokens')
+          .selectAll()
+          .where('refresh_token_hash', '=', p('hash'))
+          .where(tokenOwnersExist),
       ),
       // A conditional UPDATE that changes nothing: the one row lock that both dialects take the same way. It sets a
       // column no index holds, so that no index is written (and PostgreSQL's update stays heap-only).
@@ -69,6 +101,7 @@ export function compileQueries(db: Kysely<Database>) {
           .set((eb) => ({ expires_in: eb.ref('expires_in') }))
           .where('refresh_token_hash', '=', p('hash'))
           .where('revoked_at', 'is', null)
+          .where(tokenOwnersExist)
           .returningAll(),
       ),
       revokeByRefreshToken: PreparedQuery.of<{ hash: string; at: number }>()((p) =>
@@ -125,6 +158,7 @@ export function compileQueries(db: Kysely<Database>) {
           .where('token_hash', '=', p('hash'))
           .where('application_id', '=', p('applicationId'))
           .where('revoked_at', 'is', null)
+          .where(codeOwnersExist)
           .returningAll(),
       ),
     },

@@ -1,7 +1,7 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { AccessToken } from '../../core/model.js';
 import type { Database } from '../schema.js';
-import type { AccessTokenStore, LiveGrant, NewAccessToken, TokenWithUser } from '../stores.js';
+import type { AccessTokenStore, LiveGrant, NewAccessToken, TokenWithUser } from '../../core/ports/stores.js';
 import type { Queries } from './queries.js';
 import { splitList, toAccessToken, toTokenUser } from './rows.js';
 
@@ -69,25 +69,26 @@ export class SqlAccessTokenStore implements AccessTokenStore {
    * Revokes the live tokens a filter selects, pass after pass until a pass finds none. A refresh holding a selected
    * token's row lock (lockForRefresh) makes a pass wait for it, but under PostgreSQL's READ COMMITTED that pass
    * cannot see the token the refresh then inserted; the next pass does. A pass that revokes nothing proves no live
-   * token is left for a refresh to lock.
+   * token is left for a refresh to lock. Returns the application id of each token it revoked.
    */
-  private async revokeWhileLive(filter: TokenFilter, at: number): Promise<number> {
-    let revoked = 0;
+  private async revokeWhileLive(filter: TokenFilter, at: number): Promise<number[]> {
+    const applicationIds: number[] = [];
     for (let pass = 0; pass < REVOCATION_PASSES; pass++) {
-      const result = await this.db
+      const rows = await this.db
         .updateTable('access_tokens')
         .set({ revoked_at: at })
         .where(filter)
         .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) return revoked;
-      revoked += Number(result.numUpdatedRows);
+        .returning('application_id')
+        .execute();
+      if (rows.length === 0) break;
+      for (const row of rows) applicationIds.push(Number(row.application_id));
     }
-    return revoked;
+    return applicationIds;
   }
 
-  revokeFamily(grantId: number, at: number): Promise<number> {
-    return this.revokeWhileLive((eb) => eb('grant_id', '=', grantId), at);
+  async revokeFamily(grantId: number, at: number): Promise<number> {
+    return (await this.revokeWhileLive((eb) => eb('grant_id', '=', grantId), at)).length;
   }
 
   async completeRotation(token: AccessToken, at: number): Promise<void> {
@@ -115,11 +116,13 @@ export class SqlAccessTokenStore implements AccessTokenStore {
     return written;
   }
 
-  revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number> {
-    return this.revokeWhileLive(
-      (eb) => eb.and([eb('application_id', '=', applicationId), eb('user_id', '=', userId)]),
-      at,
-    );
+  async revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number> {
+    const filter: TokenFilter = (eb) => eb.and([eb('application_id', '=', applicationId), eb('user_id', '=', userId)]);
+    return (await this.revokeWhileLive(filter, at)).length;
+  }
+
+  async revokeAllOfUser(userId: number, at: number): Promise<number[]> {
+    return [...new Set(await this.revokeWhileLive((eb) => eb('user_id', '=', userId), at))];
   }
 
   async liveGrantsOfUser(userId: number): Promise<LiveGrant[]> {

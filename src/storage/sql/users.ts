@@ -1,14 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { User } from '../../core/model.js';
+import { LEGACY_KEY_PREFIX, legacyNicknameKey, nicknameKey } from '../../core/nickname-key.js';
 import type { Database } from '../schema.js';
-import { NicknameTaken, type NewUser, type UserStore } from '../stores.js';
+import { NicknameTaken, type NewUser, type UserStore } from '../../core/ports/stores.js';
 import { isUniqueViolation } from './errors.js';
 import type { Queries } from './queries.js';
 import { toUser } from './rows.js';
-
-export function nicknameKey(nickname: string): string {
-  return nickname.normalize('NFC').toLowerCase();
-}
 
 export class SqlUserStore implements UserStore {
   constructor(
@@ -45,12 +42,18 @@ export class SqlUserStore implements UserStore {
     return row && toUser(row);
   }
 
+  /**
+   * The account with this nickname's key, unless one of the accounts that migration 002 set apart has this very
+   * nickname: that one is meant (migrations/002_nickname_skeleton.ts). One indexed query either way.
+   */
   async findByNickname(nickname: string): Promise<{ user: User; passwordHash: string } | undefined> {
-    const row = await this.db
+    const legacyKey = `${LEGACY_KEY_PREFIX}${legacyNicknameKey(nickname)}`;
+    const rows = await this.db
       .selectFrom('users')
       .selectAll()
-      .where('nickname_key', '=', nicknameKey(nickname))
-      .executeTakeFirst();
+      .where('nickname_key', 'in', [nicknameKey(nickname), legacyKey])
+      .execute();
+    const row = rows.find((r) => r.nickname_key === legacyKey) ?? rows[0];
     return row && { user: toUser(row), passwordHash: row.password_hash };
   }
 
