@@ -160,7 +160,7 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
   const byOrigin = new Map<string, number>();
   const byActivity = new Map<string, number>();
   // A SQLite server: better-sqlite3 or Kysely's SQLite driver on some stack (the native calls carry no URL).
-  const sqlite = profile.nodes.some((n) => /\/better-sqlite3\/|\/dialect\/sqlite\/|sqlite-statements/.test(n.callFrame.url));
+  const sqlite = profile.nodes.some((n) => /\/better-sqlite3\/|\/dialect\/sqlite\/|storage\/sqlite\/statements/.test(n.callFrame.url));
   for (const [id, us] of self) {
     const frame = (byId.get(id) as ProfileNode).callFrame;
     const at = where(frame);

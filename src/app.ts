@@ -5,10 +5,12 @@ import { MemoryAttemptCounter, SIGN_IN_WINDOW_MS, type AttemptCounter } from './
 import { buildServer } from './http/server.js';
 import { RedisFallback } from './ops/fallback.js';
 import type { LogDestination } from './ops/logging.js';
+import { timeoutOptions } from './ops/index.js';
 import { Metrics, metricsServer } from './ops/metrics.js';
 import { RedisAttemptCounter } from './ops/redis-attempt-counter.js';
 import { closeRedis, openRedis, redisConnected } from './ops/redis.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './storage/database.js';
+import { Events } from './core/events.js';
 import { LastUseRecorder } from './core/last-use.js';
 import { sqlStores } from './storage/sql/index.js';
 
@@ -56,6 +58,8 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
     codeTtl: config.codeTtl,
     publicUrl: config.publicUrl,
     now: options.now ?? Date.now,
+    // Through ctx too: a listener that throws is reported, and the request goes on.
+    events: new Events((err) => ctx.reportError(err)),
     reportError,
   };
   // With MONBAN_REDIS_URL, rate limits and sign-in failures are counted in Redis, shared by every process.
@@ -63,6 +67,7 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
   const fallback = new RedisFallback(() => server?.log);
   const localAttempts = new MemoryAttemptCounter(SIGN_IN_WINDOW_MS, () => ctx.now());
   const metrics = new Metrics();
+  metrics.listen(ctx.events);
   server = await buildServer({
     ctx,
     config,
@@ -76,7 +81,7 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
   if (redis && !(await redisConnected(redis))) {
     server.log.warn({}, 'Redis is not reachable; counting in this process until it is');
   }
-  const metricsListener = config.metricsPort === undefined ? undefined : metricsServer(metrics);
+  const metricsListener = config.metricsPort === undefined ? undefined : metricsServer(metrics, timeoutOptions(config));
   return {
     server,
     ctx,

@@ -2,7 +2,7 @@ import type { Application, User } from '../core/model.js';
 import { splitRedirectUris } from '../core/redirect-uri.js';
 import { DEFAULT_SCOPES, KNOWN_SCOPES, parseScope } from '../core/scopes.js';
 import { randomSecret, secretHash } from '../core/secrets.js';
-import type { Stores } from '../storage/stores.js';
+import type { Stores } from '../core/ports/stores.js';
 import {
   applicationProblems,
   registerApplication,
@@ -11,7 +11,7 @@ import {
 } from './applications.js';
 
 /**
- * What the application pages do (ref §3), for the routes to call: they never reach the stores themselves.
+ * What the application pages do (compatibility.md §3), for the routes to call: they never reach the stores themselves.
  * Only the owner or an administrator changes an application; only an administrator changes its allowed scopes.
  */
 
@@ -37,7 +37,7 @@ function scopeTokens(values: readonly string[]): string[] {
   return [...new Set(values.flatMap((v) => parseScope(v) ?? []))];
 }
 
-/** Shikimori's `restrict_scopes`: an application's scopes are always within its allowed scopes (ref §3). */
+/** Shikimori's `restrict_scopes`: an application's scopes are always within its allowed scopes (compatibility.md §3). */
 export function restrictScopes(scopes: readonly string[], allowedScopes: readonly string[]): string[] {
   return scopeTokens(scopes).filter((s) => allowedScopes.includes(s));
 }
@@ -62,7 +62,7 @@ export async function createApplication(
   const redirectUris = [...new Set(splitRedirectUris(settings.redirectUri))];
   const problems = applicationProblems({ ...settings, redirectUris });
   if (problems.length > 0) return { ok: false, problems };
-  // New applications may tick only the server's scopes; an administrator may allow more (ref §3).
+  // New applications may tick only the server's scopes; an administrator may allow more (compatibility.md §3).
   const allowedScopes = allowedScopesFor(owner, settings, DEFAULT_SCOPES);
   const registered = await registerApplication(
     stores,
@@ -196,7 +196,7 @@ export async function applicationOverview(
 }
 
 /**
- * "Revoke access" (ref §3, ASVS 10.7.3): every token and every unconsumed code of this user for this application,
+ * "Revoke access" (compatibility.md §3, ASVS 10.7.3): every token and every unconsumed code of this user for this application,
  * in one transaction, so the application keeps nothing it could use or redeem.
  */
 export async function revokeAccess(

@@ -2,7 +2,7 @@ import type { Application } from '../core/model.js';
 import { redirectUriProblem } from '../core/redirect-uri.js';
 import { DEFAULT_SCOPES, isSubset, parseScope } from '../core/scopes.js';
 import { randomSecret, secretHash } from '../core/secrets.js';
-import type { Stores } from '../storage/stores.js';
+import type { Stores } from '../core/ports/stores.js';
 
 export interface ApplicationRegistration {
   ownerId: number;
@@ -18,7 +18,7 @@ export interface ApplicationRegistration {
 
 /**
  * Something wrong with one field of an application, for the form to show next to that field. `message` is the
- * English sentence (the CLI prints it); pages translate by `code`. Redirect URI messages are Doorkeeper's (ref §3).
+ * English sentence (the CLI prints it); pages translate by `code`. Redirect URI messages are Doorkeeper's (compatibility.md §3).
  */
 export type ApplicationProblem =
   | { field: 'name'; code: 'name_length'; message: string }
@@ -46,7 +46,7 @@ export interface RegisteredApplication {
 }
 
 export const NAME_MAX = 255;
-/** Shikimori's limit on each description (ref §3). */
+/** Shikimori's limit on each description (compatibility.md §3). */
 export const DESCRIPTION_MAX = 16384;
 const URI_MAX = 2048;
 

@@ -2,7 +2,7 @@ import { ApplicationError } from '../accounts/applications.js';
 import { RegistrationError } from '../accounts/accounts.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { migrateToLatest, MigrationError, openDatabase } from '../storage/database.js';
-import { StorageUnavailable } from '../storage/errors.js';
+import { StorageUnavailable } from '../core/ports/storage-unavailable.js';
 import { appsCommand } from './apps.js';
 import { UsageError, USAGE } from './usage.js';
 import { usersCommand } from './users.js';

@@ -1,14 +1,30 @@
-import type { Application } from './model.js';
-import type { Stores } from '../storage/stores.js';
+import type { Events } from './events.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
+import type { Application } from './model.js';
 import type { Params } from './params.js';
+import type { Stores } from './ports/stores.js';
 import { secretMatches } from './secrets.js';
 
+/** How a client proves who it is (RFC 8414's names for RFC 6749 §2.3.1's methods, and `none` for public clients). */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** What a client sent to authenticate: a client_id, and a secret unless it is a public client's `none`. */
 export interface ClientCredentials {
   clientId: string;
   clientSecret: string | undefined;
-  /** client_secret_basic (RFC 6749 §2.3.1 HTTP Basic) or client_secret_post (the request body). */
-  method: 'basic' | 'body';
+  method: ClientAuthMethod;
+}
+
+const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+const PUBLIC_METHODS: readonly ClientAuthMethod[] = ['none'];
+
+/**
+ * The policy: which methods an application may authenticate with. A confidential application (every application
+ * today, as on Shikimori) proves itself with its secret, by Basic or in the body; a public one has no secret and
+ * names itself by client_id alone (RFC 6749 §2.1). A method outside the application's set is `invalid_client`.
+ */
+export function acceptedMethods(application: Application): readonly ClientAuthMethod[] {
+  return application.confidential ? SECRET_METHODS : PUBLIC_METHODS;
 }
 
 /** RFC 6749 App. B: Basic credentials are form-urlencoded before base64, so `%2D` is `-` and `+` is a space. */
@@ -29,13 +45,14 @@ function fromBasic(authorization: string): ClientCredentials | undefined {
   return {
     clientId: formDecode(decoded.slice(0, colon)),
     clientSecret: formDecode(decoded.slice(colon + 1)),
-    method: 'basic',
+    method: 'client_secret_basic',
   };
 }
 
 /**
- * The client's credentials from HTTP Basic, else from the body (Doorkeeper's `from_basic, from_params`). A client
- * using both must not send a second secret or another client_id in the body (RFC 6749 §2.3: one method only).
+ * The client's credentials from HTTP Basic, else from the body (Doorkeeper's `from_basic, from_params`); never from
+ * the query string, which the endpoints do not read. A client using Basic must not send a second secret or another
+ * client_id in the body (RFC 6749 §2.3: one method only).
  */
 export function readClientCredentials(
   authorization: string | undefined,
@@ -53,22 +70,54 @@ export function readClientCredentials(
     }
     return basic;
   }
-  return clientId === undefined ? undefined : { clientId, clientSecret, method: 'body' };
+  if (clientId === undefined) return undefined;
+  return { clientId, clientSecret, method: clientSecret === undefined ? 'none' : 'client_secret_post' };
 }
 
 /**
- * Finds the client (in `stores`: the database, or the caller's transaction) and checks its secret, or throws
- * `invalid_client` (401).
+ * One request's client authentication, used by every endpoint that authenticates clients (token, revocation,
+ * introspection): what the client presented, read once, and the one check against the application's policy.
  */
-export async function authenticateClient(
-  stores: Stores,
-  credentials: ClientCredentials | undefined,
-): Promise<Application> {
-  const scheme = credentials?.method === 'basic' ? 'Basic' : 'Bearer';
-  if (!credentials || credentials.clientSecret === undefined) throw new InvalidClient(undefined, scheme);
-  const application = await stores.applications.findByUid(credentials.clientId);
-  if (!application || !secretMatches(credentials.clientSecret, application.secretHash)) {
-    throw new InvalidClient(undefined, scheme);
+export class ClientAuthentication {
+  private constructor(
+    /** What the client sent; undefined when it sent no client_id at all. */
+    readonly presented: ClientCredentials | undefined,
+    private readonly events: Events,
+  ) {}
+
+  /** Reads the credentials of a request; two methods at once are `invalid_request`. */
+  static read(authorization: string | undefined, params: Params, events: Events): ClientAuthentication {
+    return new ClientAuthentication(readClientCredentials(authorization, params), events);
   }
-  return application;
+
+  /** Whether the client sent a secret (Doorkeeper treats a client_id alone as no credentials on refresh). */
+  get presentsSecret(): boolean {
+    return this.presented !== undefined && this.presented.method !== 'none';
+  }
+
+  /**
+   * The application, when the presented credentials authenticate it under its policy, else `invalid_client` (401,
+   * with a Basic challenge to a client that tried Basic: RFC 6749 §5.2). Looked up in `stores`: the database, or
+   * the caller's transaction.
+   */
+  async authenticate(stores: Stores): Promise<Application> {
+    const presented = this.presented;
+    const scheme = presented?.method === 'client_secret_basic' ? 'Basic' : 'Bearer';
+    const application = presented && (await stores.applications.findByUid(presented.clientId));
+    if (!application || !this.proves(presented, application)) {
+      this.events.emit({
+        type: 'client.authentication_failed',
+        clientId: presented?.clientId ?? null,
+        method: presented?.method ?? 'none',
+      });
+      throw new InvalidClient(undefined, scheme);
+    }
+    return application;
+  }
+
+  private proves(presented: ClientCredentials, application: Application): boolean {
+    if (!acceptedMethods(application).includes(presented.method)) return false;
+    if (presented.method === 'none') return true;
+    return presented.clientSecret !== undefined && secretMatches(presented.clientSecret, application.secretHash);
+  }
 }

@@ -1,4 +1,5 @@
-import type { Stores } from '../storage/stores.js';
+import type { Stores } from './ports/stores.js';
+import type { Events } from './events.js';
 import type { LastUseRecorder } from './last-use.js';
 
 /** What the protocol core needs from its surroundings. */
@@ -13,6 +14,8 @@ export interface OAuthContext {
   /** Monban's base URL, for out-of-band code pages. */
   publicUrl: string;
   now(): number;
+  /** Where the core tells what it did (metrics and logs listen). */
+  events: Events;
   /** Where unexpected errors go before they are answered as `server_error`. */
   reportError(err: unknown): void;
 }

@@ -1,4 +1,4 @@
-import { StorageUnavailable } from '../storage/errors.js';
+import { StorageUnavailable } from './ports/storage-unavailable.js';
 import { InvalidClient, OAuthError, ServerError, TemporarilyUnavailable } from './errors.js';
 
 /** Doorkeeper's realm, kept so that `WWW-Authenticate` is byte for byte what Shikimori's clients see. */

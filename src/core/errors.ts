@@ -141,7 +141,7 @@ export class UnsupportedResponseType extends OAuthError {
   }
 }
 
-/** RFC 6750 §3.1. Shikimori always says "The access token is invalid", even for expired tokens (ref §5). */
+/** RFC 6750 §3.1. Shikimori always says "The access token is invalid", even for expired tokens (compatibility.md §5). */
 export class InvalidToken extends OAuthError {
   readonly error = 'invalid_token';
   readonly status = 401;

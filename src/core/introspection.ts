@@ -1,5 +1,5 @@
 import { authenticateAccessToken, bearerTokenOf } from './bearer.js';
-import { authenticateClient, readClientCredentials } from './client-authentication.js';
+import { ClientAuthentication } from './client-authentication.js';
 import type { OAuthContext } from './context.js';
 import { respond, type TokenRequest } from './endpoint.js';
 import type { WireResponse } from './error-response.js';
@@ -10,15 +10,15 @@ import { findToken } from './token-lookup.js';
 
 /** Which application asks: by its credentials, or by a live bearer token of its own (Doorkeeper's default). */
 async function requestingApplication(ctx: OAuthContext, request: TokenRequest, params: Params): Promise<number> {
-  const credentials = readClientCredentials(request.authorization, params);
-  if (credentials) return (await authenticateClient(ctx.stores, credentials)).id;
+  const authentication = ClientAuthentication.read(request.authorization, params, ctx.events);
+  if (authentication.presented) return (await authentication.authenticate(ctx.stores)).id;
   const bearer = bearerTokenOf(request.authorization, new Params());
   if (bearer !== undefined) return (await authenticateAccessToken(ctx, bearer)).token.applicationId;
   throw new InvalidRequest(DESCRIPTIONS.requestNotAuthorized);
 }
 
 /**
- * POST /oauth/introspect (RFC 7662, ref §4.7). An application learns about its own tokens only; anything else,
+ * POST /oauth/introspect (RFC 7662, compatibility.md §4.7). An application learns about its own tokens only; anything else,
  * unknown, expired or revoked is `{"active":false}` and nothing more (RFC 7662 §2.2).
  */
 export function introspectionEndpoint(ctx: OAuthContext, request: TokenRequest): Promise<WireResponse> {
@@ -42,7 +42,7 @@ export function introspectionEndpoint(ctx: OAuthContext, request: TokenRequest):
       client_id: application.uid,
       token_type: 'Bearer',
     };
-    // A refresh token does not expire (ref §4.4), so it has no exp.
+    // A refresh token does not expire (compatibility.md §4.4), so it has no exp.
     if (found?.kind === 'access_token') body.exp = Math.floor(expiresAt(record) / 1000);
     body.iat = Math.floor(record.createdAt / 1000);
     return body;

@@ -1,4 +1,4 @@
-import type { AccessTokenStore } from '../storage/stores.js';
+import type { AccessTokenStore } from './ports/stores.js';
 import type { AccessToken } from './model.js';
 
 /** How precisely a token's last use is recorded: at most one write a minute per token. */

@@ -71,3 +71,18 @@ export function expiresAt(record: { createdAt: number; expiresIn: number }): num
 export function isExpired(record: { createdAt: number; expiresIn: number }, now: number): boolean {
   return now >= expiresAt(record);
 }
+
+/**
+ * An authorization request validated by GET /oauth/authorize and kept on the server until the user decides
+ * (core/authorization/flow.ts): the consent form carries only its id.
+ */
+export interface PendingAuthorization {
+  id: number;
+  applicationId: number;
+  userId: number;
+  redirectUri: string;
+  scopes: string[];
+  state: string | null;
+  createdAt: number;
+  expiresAt: number;
+}

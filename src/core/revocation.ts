@@ -1,4 +1,4 @@
-import { authenticateClient, readClientCredentials } from './client-authentication.js';
+import { ClientAuthentication } from './client-authentication.js';
 import type { OAuthContext } from './context.js';
 import { respond, type TokenRequest } from './endpoint.js';
 import type { WireResponse } from './error-response.js';
@@ -6,7 +6,7 @@ import { DESCRIPTIONS, InvalidRequest, UnauthorizedClient } from './errors.js';
 import { findToken } from './token-lookup.js';
 
 /**
- * POST /oauth/revoke (RFC 7009, ref §4.6): an unknown token answers 200 `{}`; a confidential application's token
+ * POST /oauth/revoke (RFC 7009, compatibility.md §4.6): an unknown token answers 200 `{}`; a confidential application's token
  * is revoked only by that application (else 403 unauthorized_client). Revoking a refresh token revokes every token
  * of its family too (RFC 7009 §2.1).
  */
@@ -14,8 +14,8 @@ export function revocationEndpoint(ctx: OAuthContext, request: TokenRequest): Pr
   return respond(ctx, request, async (params) => {
     const token = params.get('token');
     if (token === undefined) throw InvalidRequest.missing('token');
-    const credentials = readClientCredentials(request.authorization, params);
-    const client = credentials ? await authenticateClient(ctx.stores, credentials) : undefined;
+    const authentication = ClientAuthentication.read(request.authorization, params, ctx.events);
+    const client = authentication.presented ? await authentication.authenticate(ctx.stores) : undefined;
 
     const found = await findToken(ctx, token, params.get('token_type_hint'));
     if (found) {
@@ -23,10 +23,12 @@ export function revocationEndpoint(ctx: OAuthContext, request: TokenRequest): Pr
       const mayRevoke = owner !== undefined && (!owner.confidential || client?.id === owner.id);
       if (!mayRevoke) throw new UnauthorizedClient(DESCRIPTIONS.revokeUnauthorized, 403);
       const now = ctx.now();
-      await ctx.stores.tokens.revoke(found.record.id, now);
+      let revoked = await ctx.stores.tokens.revoke(found.record.id, now);
       if (found.kind === 'refresh_token' && found.record.grantId !== null) {
-        await ctx.stores.tokens.revokeFamily(found.record.grantId, now);
+        revoked = (await ctx.stores.tokens.revokeFamily(found.record.grantId, now)) > 0 || revoked;
       }
+      const { applicationId, userId } = found.record;
+      if (revoked) ctx.events.emit({ type: 'token.revoked', applicationId, userId, by: 'client' });
     }
     return {};
   });

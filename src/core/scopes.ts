@@ -1,9 +1,9 @@
 import { InvalidScope } from './errors.js';
 
-/** Shikimori's server scopes (ref §1, `default_scopes`); every other scope exists only per application. */
+/** Shikimori's server scopes (compatibility.md §1, `default_scopes`); every other scope exists only per application. */
 export const DEFAULT_SCOPES: readonly string[] = ['user_rates', 'comments', 'topics'];
 
-/** The scopes Shikimori describes, in its order (ref §1, config/locales/doorkeeper.*.yml). */
+/** The scopes Shikimori describes, in its order (compatibility.md §1, config/locales/doorkeeper.*.yml). */
 export const SCOPE_DESCRIPTIONS: Readonly<Record<string, { en: string; ru: string }>> = {
   user_rates: { en: 'Change your list of anime and manga', ru: 'Изменять твой список аниме и манги' },
   email: { en: 'Receive your email address', ru: 'Получать твой почтовый адрес (эл. почту)' },
@@ -47,7 +47,7 @@ export function isSubset(scopes: readonly string[], of: readonly string[]): bool
 }
 
 /**
- * Doorkeeper's scope resolution as Shikimori runs it (ref §4.1): a blank request means the default scopes, narrowed
+ * Doorkeeper's scope resolution as Shikimori runs it (compatibility.md §4.1): a blank request means the default scopes, narrowed
  * to the application's scopes when it has any; a request is checked against the application's scopes when it has
  * any, else against the server's. The result is never empty.
  */

@@ -1,4 +1,4 @@
-import { readClientCredentials } from './client-authentication.js';
+import { ClientAuthentication } from './client-authentication.js';
 import type { OAuthContext } from './context.js';
 import { respond, type TokenRequest } from './endpoint.js';
 import type { WireResponse } from './error-response.js';
@@ -21,8 +21,17 @@ export function tokenEndpoint(ctx: OAuthContext, request: TokenRequest): Promise
       if (grantType === undefined) throw InvalidRequest.missing('grant_type');
       const grant = GRANTS.get(grantType);
       if (!grant) throw new UnsupportedGrantType();
-      const credentials = readClientCredentials(request.authorization, params);
-      return tokenResponseBody(await grant.handle(ctx, params, credentials));
+      const client = ClientAuthentication.read(request.authorization, params, ctx.events);
+      const issued = await grant.handle(ctx, params, client);
+      const { record } = issued;
+      ctx.events.emit({
+        type: 'token.issued',
+        grantType: grant.type,
+        applicationId: record.applicationId,
+        userId: record.userId,
+        tokenId: record.id,
+      });
+      return tokenResponseBody(issued);
     },
     { echoState: true },
   );

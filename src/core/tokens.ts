@@ -1,7 +1,7 @@
 import type { AccessToken } from './model.js';
 import { formatScope } from './scopes.js';
 import { randomSecret, secretHash } from './secrets.js';
-import type { AccessTokenStore } from '../storage/stores.js';
+import type { AccessTokenStore } from './ports/stores.js';
 
 /** A token as issued: the secrets exist in clear only here, on their way into one response. */
 export interface IssuedToken {

@@ -93,7 +93,7 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
 }
 `;
 
-/** Avatar sizes Shikimori's whoami lists under "image" (ref §5). */
+/** Avatar sizes Shikimori's whoami lists under "image" (compatibility.md §5). */
 export const AVATAR_SIZES = [160, 148, 80, 64, 48, 32, 16] as const;
 
 function chunk(type: string, data: Buffer): Buffer {

@@ -5,11 +5,12 @@ import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { opsServerOptions, registerOps } from '../ops/index.js';
-import { StorageUnavailable } from '../storage/errors.js';
+import { StorageUnavailable } from '../core/ports/storage-unavailable.js';
 import type { HttpDeps } from './deps.js';
 import { localeOf, t } from './i18n.js';
 import { messagePage } from './pages/accounts.js';
 import { sendPage } from './page-context.js';
+import { refuseRepeatedAuthorization } from './single-authorization.js';
 import { unreadableBody } from './wire.js';
 import { accountSettingsRoutes } from './routes/account-settings.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -41,6 +42,8 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await registerOps(app, deps.config, deps.ops);
 
   await app.register(cookie);
+  // After the cookie parser, so that the refusal page's title is in the visitor's language.
+  refuseRepeatedAuthorization(app);
   await app.register(formbody);
   // Multipart for the guide's `curl -F`: fields only, no files.
   await app.register(multipart, {

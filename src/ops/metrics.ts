@@ -1,8 +1,8 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { bodyParams } from '../http/wire.js';
+import type { Events, GrantType } from '../core/events.js';
 
-const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
 
 /** Node's own metrics (memory, event loop, GC), once per process however many servers it builds (tests build many). */
 let processRegistry: Registry | undefined;
@@ -57,6 +57,12 @@ export class Metrics {
     for (const grantType of GRANT_TYPES) this.tokensIssued.inc({ grant_type: grantType }, 0);
   }
 
+  /** Counts what the protocol did from the core's events (core/events.ts), not from requests. */
+  listen(events: Events): void {
+    events.on('token.issued', (event) => this.tokensIssued.inc({ grant_type: event.grantType }));
+    events.on('token.refreshed', () => this.refreshes.inc());
+  }
+
   /**
    * Counts one answered request. The route is Fastify's pattern (`/oauth/authorize/:code`), never the URL, so
    * that codes stay out of label values and the series stay few; requests no route matched share `unmatched`.
@@ -65,15 +71,7 @@ export class Metrics {
     const route = request.routeOptions.url ?? 'unmatched';
     this.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     this.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-    if (reply.statusCode !== 200 || request.method !== 'POST') return;
-    if (route === '/oauth/token') {
-      const grantType = bodyParams(request.body).grant_type;
-      const known = GRANT_TYPES.find((g) => g === grantType);
-      if (known) this.tokensIssued.inc({ grant_type: known });
-      if (known === 'refresh_token') this.refreshes.inc();
-    } else if (route === '/oauth/revoke') {
-      this.revocations.inc();
-    }
+    if (reply.statusCode === 200 && request.method === 'POST' && route === '/oauth/revoke') this.revocations.inc();
   }
 
   /** The text exposition format, this server's metrics and the process's. */
@@ -91,9 +89,12 @@ export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): vo
   });
 }
 
-/** The listener for MONBAN_METRICS_PORT: /metrics and nothing else, without logs of its own. */
-export function metricsServer(metrics: Metrics): FastifyInstance {
-  const app = Fastify({ logger: false });
+/**
+ * The listener for MONBAN_METRICS_PORT: /metrics and nothing else, without logs of its own, with the main listener's
+ * timeouts (`options`: ops/index.ts timeoutOptions).
+ */
+export function metricsServer(metrics: Metrics, options: FastifyServerOptions = {}): FastifyInstance {
+  const app = Fastify({ ...options, logger: false });
   registerMetricsRoute(app, metrics);
   return app;
 }

@@ -30,7 +30,7 @@ async function limiters(app: FastifyInstance, limits: RateLimit[], redis?: Redis
 }
 
 /**
- * Requests per client address, as Shikimori's rack-attack (ref §6): every path but `exempt` ones, the windows
+ * Requests per client address, as Shikimori's rack-attack (compatibility.md §6): every path but `exempt` ones, the windows
  * checked in order, and the first one exceeded answers rack-attack's default: 429, text/plain, `Retry later\n`,
  * no Retry-After. The address is `request.ip`, which MONBAN_TRUST_PROXY decides.
  *

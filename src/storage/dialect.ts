@@ -1,10 +1,11 @@
-import { sql, type ColumnDefinitionBuilder, type Kysely, type MigrationResultSet } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely, MigrationResultSet } from 'kysely';
 
 /**
- * Where SQLite and PostgreSQL differ, in one place. Queries are written once over Kysely; only what the two
- * dialects spell differently is decided here. Everything else is shared on purpose:
+ * What SQLite and PostgreSQL spell differently. Each database keeps its side in a folder of its own (sqlite/,
+ * postgres/: its traits, its driver set-up and what its error codes mean). Queries are written once over Kysely;
+ * everything else is shared on purpose:
  * - times are epoch milliseconds in `bigint` columns on both (the PostgreSQL pool reads int8 as a JS number,
- *   storage/postgres.ts), so no query compares dates in SQL;
+ *   storage/postgres/open.ts), so no query compares dates in SQL;
  * - atomicity comes from conditional UPDATE ... RETURNING and transactions, which both run the same way.
  */
 export type DialectName = 'sqlite' | 'postgres';
@@ -19,34 +20,3 @@ export interface DialectTraits {
    */
   migrating(db: Kysely<any>, migrate: () => Promise<MigrationResultSet>): Promise<MigrationResultSet>;
 }
-
-export const SQLITE: DialectTraits = {
-  name: 'sqlite',
-  // The rowid alias; AUTOINCREMENT keeps SQLite from reusing the id of a deleted row.
-  idColumn: (col) => col.primaryKey().autoIncrement(),
-  // Kysely runs SQLite migrations without a transaction or a lock. SQLite has transactional DDL: one IMMEDIATE
-  // transaction around the whole run takes the write lock first (others wait for it, busy_timeout) and makes it
-  // all or nothing.
-  async migrating(db, migrate) {
-    await sql`begin immediate`.execute(db);
-    let committed = false;
-    try {
-      const result = await migrate();
-      if (result.error === undefined) {
-        await sql`commit`.execute(db);
-        committed = true;
-      }
-      return result;
-    } finally {
-      if (!committed) await sql`rollback`.execute(db).catch(() => {});
-    }
-  },
-};
-
-export const POSTGRES: DialectTraits = {
-  name: 'postgres',
-  // SQL-standard identity (not serial): BY DEFAULT so that a restore may insert explicit ids.
-  idColumn: (col) => col.generatedByDefaultAsIdentity().primaryKey(),
-  // Kysely already runs each PostgreSQL migration in a transaction under an advisory lock.
-  migrating: (_db, migrate) => migrate(),
-};

@@ -10,12 +10,13 @@ export interface Database {
   access_grants: AccessGrantsTable;
   access_tokens: AccessTokensTable;
   sessions: SessionsTable;
+  authorization_requests: AuthorizationRequestsTable;
 }
 
 export interface UsersTable {
   id: Generated<number>;
   nickname: string;
-  /** lower-cased nickname: nicknames are unique regardless of case. */
+  /** core/nickname-key.ts: nicknames that look alike share a key, so they are unique regardless of case and look. */
   nickname_key: string;
   email: string | null;
   password_hash: string;
@@ -84,7 +85,7 @@ export interface AccessTokensTable {
   revoked_at: number | null;
   /**
    * Hash of the refresh token this token replaced, until this token is first used: Doorkeeper's lazy rotation,
-   * where the old refresh token keeps working until then (ref §4.4).
+   * where the old refresh token keeps working until then (compatibility.md §4.4).
    */
   previous_refresh_token_hash: string | null;
   last_used_at: number | null;
@@ -95,4 +96,22 @@ export interface SessionsTable {
   user_id: number;
   created_at: number;
   expires_at: number;
+}
+
+/** Authorization requests waiting for the user's decision (core/authorization/flow.ts). */
+export interface AuthorizationRequestsTable {
+  id: Generated<number>;
+  /** The opaque id the consent form carries, hashed like every other secret. */
+  id_hash: string;
+  /** The hash of the session cookie the request was made in: only that session may decide it. */
+  session_hash: string;
+  user_id: number;
+  application_id: number;
+  redirect_uri: string;
+  scopes: string;
+  state: string | null;
+  created_at: number;
+  expires_at: number;
+  /** Set once the user approved or denied; a decided request cannot be decided again. */
+  decided_at: number | null;
 }

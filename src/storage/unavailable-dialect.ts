@@ -10,7 +10,7 @@ import type {
   QueryResult,
   TransactionSettings,
 } from 'kysely';
-import { StorageUnavailable } from './errors.js';
+import { StorageUnavailable } from '../core/ports/storage-unavailable.js';
 import { isUnavailable } from './sql/errors.js';
 
 /** Rethrows a driver error that means "the database is unavailable" as StorageUnavailable; others unchanged. */

@@ -16,7 +16,7 @@ import {
   tokenBody,
 } from './support.js';
 
-// Doorkeeper's answers (ref §5, §4.4), key order included.
+// Doorkeeper's answers (compatibility.md §5, §4.4), key order included.
 const INVALID_TOKEN = { error: 'invalid_token', error_description: 'The access token is invalid', state: 'unauthorized' };
 const INVALID_GRANT = {
   error: 'invalid_grant',
@@ -41,7 +41,7 @@ describe('browser: revoking access, an administrator widening scopes, and the Ru
     await site?.stop();
   });
 
-  it("revokes access from the account page, and the application's token then answers 401 (ref §3)", async () => {
+  it("revokes access from the account page, and the application's token then answers 401 (compatibility.md §3)", async () => {
     const guide = await site.page();
     await signIn(guide, 'hana');
     const app = await registerApplication(guide, { name: 'Anime tracker', redirectUris: [OOB] });
@@ -79,7 +79,7 @@ describe('browser: revoking access, an administrator widening scopes, and the Ru
     assert.deepEqual(site.consoleErrors, []);
   });
 
-  it("an administrator widens an application's allowed scopes, and the owner can then ask for them (ref §3)", async () => {
+  it("an administrator widens an application's allowed scopes, and the owner can then ask for them (compatibility.md §3)", async () => {
     const owner = await site.page();
     await signIn(owner, 'hana');
     const app = await registerApplication(owner, { name: 'Mail app', redirectUris: [OOB] });

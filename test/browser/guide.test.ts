@@ -24,8 +24,8 @@ import {
 
 const DENIED = 'The resource owner or authorization server denied the request.';
 
-/** The issue's developer path in a real browser: sign up, register, then the guide at /oauth (ref §7). */
-describe('browser: sign up, register an application, and the guide page made live (ref §7)', browserSuite(), () => {
+/** The issue's developer path in a real browser: sign up, register, then the guide at /oauth (compatibility.md §7). */
+describe('browser: sign up, register an application, and the guide page made live (compatibility.md §7)', browserSuite(), () => {
   let site: BrowserSite;
   let client: OtherOrigin;
   let page: Page;
@@ -53,7 +53,7 @@ describe('browser: sign up, register an application, and the guide page made liv
     assert.equal(await page.locator('#client_secret').getAttribute('class'), 'secret');
     await screenshot(page, 'application-secret');
 
-    // Shown once: neither the application's page nor its edit page has it (checklist §M 92).
+    // Shown once: neither the application's page nor its edit page has it (security.md #92).
     for (const path of [`/oauth/applications/${app.id}`, `/oauth/applications/${app.id}/edit`]) {
       await page.goto(path);
       assert.ok(!(await page.content()).includes(app.clientSecret), path);
@@ -67,7 +67,7 @@ describe('browser: sign up, register an application, and the guide page made liv
   it('builds the link and the commands, authorizes, exchanges the code, calls whoami and refreshes', async () => {
     await page.goto('/oauth');
     assert.equal(await page.getByLabel('Application', { exact: true }).inputValue(), String(app.id));
-    // Nothing ticked: Shikimori's empty `scope=`, and the first redirect URI (ref §7).
+    // Nothing ticked: Shikimori's empty `scope=`, and the first redirect URI (compatibility.md §7).
     const base =
       `${site.url}/oauth/authorize?client_id=${app.clientId}` +
       '&redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob&response_type=code';
@@ -110,7 +110,7 @@ describe('browser: sign up, register an application, and the guide page made liv
     const user = JSON.parse(me.body) as Record<string, unknown>;
     assert.equal(user.nickname, 'kaori');
     assert.equal(user.locale, 'en');
-    assert.ok(!('email' in user), 'no email scope, no email (ref §5)');
+    assert.ok(!('email' in user), 'no email scope, no email (compatibility.md §5)');
 
     // Step 5: new tokens, which the page keeps for the next call.
     const refreshed = tokenBody(await sendOnGuide(page, 'refresh_token', 'refresh_response'));
@@ -144,7 +144,7 @@ describe('browser: sign up, register an application, and the guide page made liv
     const tokens = tokenBody(await exchangeOnGuide(page, app.clientSecret, code));
     assert.equal(tokens.scope, 'comments');
     const me = await sendOnGuide(page, 'call_whoami', 'whoami_response');
-    // A token without any default scope cannot authenticate to the API (ref §9.3): `comments` is one.
+    // A token without any default scope cannot authenticate to the API (compatibility.md §9.3): `comments` is one.
     assert.equal(me.status, 200, me.body);
   });
 

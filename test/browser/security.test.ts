@@ -39,7 +39,7 @@ async function whoamiStatus(site: BrowserSite, accessToken: string): Promise<num
   return response.status;
 }
 
-describe('browser: framing and forged forms are refused (checklist: clickjacking, CSRF)', browserSuite(), () => {
+describe('browser: framing and forged forms are refused (security.md #28, #40, #41)', browserSuite(), () => {
   let site: BrowserSite;
   let attacker: OtherOrigin;
   let page: Page;

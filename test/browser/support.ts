@@ -260,7 +260,7 @@ export async function authorizeOob(tab: Page): Promise<string> {
   return code;
 }
 
-/** A token response body as Shikimori sends it (ref §4.3), key order included. */
+/** A token response body as Shikimori sends it (compatibility.md §4.3), key order included. */
 export function tokenBody(response: { status: number; body: string }): Record<string, unknown> {
   assert.equal(response.status, 200, response.body);
   const body = JSON.parse(response.body) as Record<string, unknown>;

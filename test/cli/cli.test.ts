@@ -55,7 +55,7 @@ describe('monban CLI', () => {
   describe('migrate', () => {
     it('creates the versioned schema, says so, and is idempotent', async () => {
       const first = await runCli(['migrate'], env);
-      assert.deepEqual(first, { code: 0, stdout: 'Applied migrations: 001_initial.\n', stderr: '' });
+      assert.deepEqual(first, { code: 0, stdout: 'Applied migrations: 001_initial, 002_nickname_skeleton, 003_authorization_requests.\n', stderr: '' });
       const second = await runCli(['migrate'], env);
       assert.deepEqual(second, { code: 0, stdout: 'The database is up to date.\n', stderr: '' });
 
@@ -69,13 +69,14 @@ describe('monban CLI', () => {
           'access_grants',
           'access_tokens',
           'applications',
+          'authorization_requests',
           'monban_migrations',
           'monban_migrations_lock',
           'sessions',
           'users',
         ]);
         const applied = sqlite.prepare('SELECT name FROM monban_migrations').all();
-        assert.deepEqual(applied, [{ name: '001_initial' }]);
+        assert.deepEqual(applied, [{ name: '001_initial' }, { name: '002_nickname_skeleton' }, { name: '003_authorization_requests' }]);
       } finally {
         sqlite.close();
       }
@@ -121,7 +122,7 @@ describe('monban CLI', () => {
         ['apps', 'create', '--owner', 'alice', '--name', 'My app', '--redirect-uri', 'https://client.example/cb'],
         env,
       );
-      // ref §1: new applications' uid and secret are urlsafe_base64(32), 43 characters.
+      // compatibility.md §1: new applications' uid and secret are urlsafe_base64(32), 43 characters.
       assert.match(app.client_id, /^[A-Za-z0-9_-]{43}$/);
       assert.match(app.client_secret, /^[A-Za-z0-9_-]{43}$/);
       assert.notEqual(app.client_id, app.client_secret);
@@ -134,14 +135,14 @@ describe('monban CLI', () => {
           client_secret: '',
           redirect_uri: 'https://client.example/cb',
           redirect_uris: ['https://client.example/cb'],
-          // ref §1: the server's default scopes.
+          // compatibility.md §1: the server's default scopes.
           scopes: 'user_rates comments topics',
           owner: 'alice',
         },
       );
     });
 
-    it('takes several --redirect-uri (one per line, ref §3) and --scopes as a space-separated string', async () => {
+    it('takes several --redirect-uri (one per line, compatibility.md §3) and --scopes as a space-separated string', async () => {
       const app = await cliJson<AppJson>(
         [
           'apps',
@@ -225,7 +226,7 @@ describe('monban CLI', () => {
       assertFailure(run, 'No user with nickname "bob".');
     });
 
-    // ref §3: force_ssl_in_redirect_uri, with Doorkeeper's messages.
+    // compatibility.md §3: force_ssl_in_redirect_uri, with Doorkeeper's messages.
     for (const [uri, message] of [
       ['http://example.com/cb', 'must be an HTTPS/SSL URI.'],
       ['https://client.example/cb#top', 'cannot contain a fragment.'],
@@ -342,7 +343,7 @@ describe('monban serve', () => {
     assert.ok(server.stdout.includes('apps create --owner'), server.stdout);
     assert.ok(server.stdout.includes(`${url}/oauth/authorize?client_id=CLIENT_ID`), server.stdout);
 
-    // ref §5: whoami as a guest is 200 null; the schema exists, so the migrations ran.
+    // compatibility.md §5: whoami as a guest is 200 null; the schema exists, so the migrations ran.
     const whoami = await fetch(`${url}/api/users/whoami`);
     assert.equal(whoami.status, 200);
     assert.equal(await whoami.text(), 'null');

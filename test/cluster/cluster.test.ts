@@ -82,7 +82,7 @@ describe('three Monban processes on one PostgreSQL', { skip: skipWithoutPostgres
     });
   });
 
-  it('rotates refresh tokens the same whichever process answers (ref §4.4)', async () => {
+  it('rotates refresh tokens the same whichever process answers (compatibility.md §4.4)', async () => {
     await clients(async (i) => {
       const first = await firstTokens(i);
       const second = tokensOf(await client.refresh(on(i, 2), first.refresh_token));
@@ -100,7 +100,7 @@ describe('three Monban processes on one PostgreSQL', { skip: skipWithoutPostgres
     });
   });
 
-  it('never refreshes with a token retired by the first use of its successor, under a race (ref §4.4)', async () => {
+  it('never refreshes with a token retired by the first use of its successor, under a race (compatibility.md §4.4)', async () => {
     const wave = (i: number, refreshToken: string) =>
       Promise.all(Array.from({ length: RACERS }, (_, r) => client.refresh(on(i, r), refreshToken)));
     await clients(async (i) => {

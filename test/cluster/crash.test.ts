@@ -123,7 +123,7 @@ function crashSuite(name: string, open: () => Promise<{ url: string; remove(): P
       const url = second.url;
 
       // Every token response received is valid. A chain's tokens are checked oldest first: using a newer one
-      // retires the older one (ref §4.4), which is why the client got the newer one.
+      // retires the older one (compatibility.md §4.4), which is why the client got the newer one.
       const received = [...exchanged.values()].filter((e): e is TokenBody => typeof e === 'object');
       await Promise.all(received.map(async (tokens) => assert.equal((await whoami(url, tokens.access_token)).status, 200)));
       await Promise.all(

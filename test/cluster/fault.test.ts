@@ -86,13 +86,13 @@ describe('a PostgreSQL outage under a running Monban', { skip: skipWithoutPostgr
 
   it('was migrated by `monban migrate` on PostgreSQL', () => {
     assert.equal(migrate.code, 0, migrate.stderr);
-    assert.equal(migrate.stdout, 'Applied migrations: 001_initial.\n');
+    assert.equal(migrate.stdout, 'Applied migrations: 001_initial, 002_nickname_skeleton, 003_authorization_requests.\n');
   });
 
   for (const [fault, description] of Object.entries(FAULTS) as Array<[keyof typeof FAULTS, string]>) {
     it(`answers 503 while ${description}, recovers without a restart, and every earlier token still works`, async (t) => {
       const url = server.url;
-      // Before the fault: a token in use, a refreshed one whose rotation is pending (ref §4.4), a code not yet
+      // Before the fault: a token in use, a refreshed one whose rotation is pending (compatibility.md §4.4), a code not yet
       // exchanged.
       const inUse = tokensOf(await client.exchange(url, await browser.authorize(client.app.client_id, REDIRECT_URI)));
       assert.equal((await whoami(url, inUse.access_token)).status, 200);

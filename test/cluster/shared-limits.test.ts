@@ -57,7 +57,7 @@ describe('three processes sharing Redis: limits hold across them', { skip: skipW
     await deleteKeys(prefix);
   });
 
-  it(`rate limits (ref §6): ${LIMIT} requests from one client across the processes, then 429 on every one`, async () => {
+  it(`rate limits (compatibility.md §6): ${LIMIT} requests from one client across the processes, then 429 on every one`, async () => {
     const from = (client: string, i: number) =>
       fetch(`${url(i)}/api/users/whoami`, { headers: { 'x-forwarded-for': client } });
     const statuses: number[] = [];
@@ -73,7 +73,7 @@ describe('three processes sharing Redis: limits hold across them', { skip: skipW
     assert.equal((await from('203.0.113.11', 0)).status, 200);
   });
 
-  it(`sign-in throttling (checklist §E 32): ${SIGN_IN_LIMIT} failures over the processes lock the account on all`, async () => {
+  it(`sign-in throttling (security.md #32): ${SIGN_IN_LIMIT} failures over the processes lock the account on all`, async () => {
     const client = '203.0.113.20';
     const attempt = async (i: number, password: string) => {
       const browser = new ForwardedBrowser(url(i), client);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LAST_USED_RESOLUTION_MS, LastUseRecorder } from '../../src/core/last-use.js';
 import type { AccessToken } from '../../src/core/model.js';
-import type { AccessTokenStore } from '../../src/storage/stores.js';
+import type { AccessTokenStore } from '../../src/core/ports/stores.js';
 
 const NOW = Date.UTC(2026, 11, 5, 12);
 

@@ -62,7 +62,7 @@ export function assertInvalidGrant(answer: Answer): void {
   assert.deepEqual(JSON.parse(answer.body), INVALID_GRANT);
 }
 
-/** Asserts the 401 a revoked, expired or unknown token gets from the API (ref §5). */
+/** Asserts the 401 a revoked, expired or unknown token gets from the API (compatibility.md §5). */
 export function assertInvalidToken(answer: Answer): void {
   assert.equal(answer.status, 401, answer.body);
   assert.equal(answer.body, INVALID_TOKEN_BODY);

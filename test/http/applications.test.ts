@@ -1,5 +1,5 @@
 /**
- * Application management at /oauth/applications (the issue's second bullet; ref §3; checklist §M 90-93): create,
+ * Application management at /oauth/applications (the issue's second bullet; compatibility.md §3; security.md #90-#93): create,
  * edit, regenerate the secret, delete; redirect URIs validated as Doorkeeper does, with its messages next to the
  * field; the secret shown once; only the owner or an administrator changes an application; CSRF on every form.
  */
@@ -86,7 +86,7 @@ describe('application management pages', () => {
       }
     });
 
-    it('cannot create an application even with a valid CSRF token (checklist §M 90)', async () => {
+    it('cannot create an application even with a valid CSRF token (security.md #90)', async () => {
       const guest = new Browser(t.server);
       const signIn = await guest.get('/users/sign_in');
       const csrf = formFields(signIn.body, 'sign_in').fields.find(([n]) => n === '_csrf')?.[1] ?? '';
@@ -103,7 +103,7 @@ describe('application management pages', () => {
   });
 
   describe('creating', () => {
-    it('offers a labelled form whose scope checkboxes are limited to the allowed scopes (ref §3)', async () => {
+    it('offers a labelled form whose scope checkboxes are limited to the allowed scopes (compatibility.md §3)', async () => {
       const response = await alice.get('/oauth/applications/new', en);
       assertPageHeaders(response);
       assertNoInlineScriptOrForeignAsset(response.body);
@@ -151,7 +151,7 @@ describe('application management pages', () => {
       }
     });
 
-    it('keeps a tampered scope out: scopes stay within the allowed ones (restrict_scopes, ref §3)', async () => {
+    it('keeps a tampered scope out: scopes stay within the allowed ones (restrict_scopes, compatibility.md §3)', async () => {
       const created = await create(alice, { scopes: ['user_rates', 'email', 'messages'], allowed_scopes: 'email', allowed_scopes_sent: '1' });
       const application = await t.stores.applications.findById(created.id);
       assert.deepEqual(application?.scopes, ['user_rates']);
@@ -170,7 +170,7 @@ describe('application management pages', () => {
       ['https://user:pass@tracker.example/cb', 'must not contain a user name or password.'],
     ];
     for (const [uri, message] of refused) {
-      it(`refuses ${uri} with Doorkeeper's "${message}" next to the field, storing nothing (checklist §M 91)`, async () => {
+      it(`refuses ${uri} with Doorkeeper's "${message}" next to the field, storing nothing (security.md #91)`, async () => {
         const before = await t.stores.applications.listByOwner(aliceId);
         const response = await submitNew(alice, { name: 'Bad', redirect_uri: `https://fine.example/cb\n${uri}` });
         assert.equal(response.statusCode, 422);
@@ -191,13 +191,13 @@ describe('application management pages', () => {
       assert.equal(textOf(response.body, 'application_redirect_uri_errors'), "Redirect URI can't be blank.");
     });
 
-    it('accepts loopback http, custom schemes and the out-of-band URI (ref §1 force_ssl_in_redirect_uri)', async () => {
+    it('accepts loopback http, custom schemes and the out-of-band URI (compatibility.md §1 force_ssl_in_redirect_uri)', async () => {
       const uris = ['http://localhost:8080/cb', 'http://127.0.0.1/cb', 'com.example.app:/oauth', 'urn:ietf:wg:oauth:2.0:oob'];
       const created = await create(alice, { redirect_uri: uris.join('\r\n') });
       assert.deepEqual((await t.stores.applications.findById(created.id))?.redirectUris, uris);
     });
 
-    it('escapes what users type (checklist §M 93)', async () => {
+    it('escapes what users type (security.md #93)', async () => {
       const created = await create(alice, { name: '<img src=x onerror=alert(1)>' });
       const page = await bob.get(`/oauth/applications/${created.id}`);
       assert.equal(page.body.includes('<img src=x'), false);
@@ -287,7 +287,7 @@ describe('application management pages', () => {
   });
 
   describe('regenerating the secret', () => {
-    it('shows a new secret once; the old one answers 401 invalid_client (checklist §M 92)', async () => {
+    it('shows a new secret once; the old one answers 401 invalid_client (security.md #92)', async () => {
       const created = await create(alice);
       const edit = await alice.get(`/oauth/applications/${created.id}/edit`, en);
       const response = await submitForm(alice, edit.body, 'regenerate_secret', {}, en);
@@ -341,7 +341,7 @@ describe('application management pages', () => {
     });
   });
 
-  describe('only the owner or an administrator changes an application (checklist §M 90)', () => {
+  describe('only the owner or an administrator changes an application (security.md #90)', () => {
     let created: Created;
     beforeEach(async () => {
       created = await create(alice);
@@ -375,7 +375,7 @@ describe('application management pages', () => {
       await unchanged();
     });
 
-    it('lets an administrator edit any application and widen its allowed scopes (ref §3)', async () => {
+    it('lets an administrator edit any application and widen its allowed scopes (compatibility.md §3)', async () => {
       const form = await admin.get(`/oauth/applications/${created.id}/edit`, en);
       assert.equal(form.statusCode, 200);
       assert.ok(hasElement(form.body, 'application_allowed_scopes'));

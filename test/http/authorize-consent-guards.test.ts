@@ -1,6 +1,6 @@
 /**
  * The consent form's guards: a CSRF token, a same-origin request, a signed-in user and a well-formed form, or no
- * code (RFC 6749 §10.12; checklist #40; the issue: "a cross-origin POST is refused even with a valid token").
+ * code (RFC 6749 §10.12; security.md #40; the issue: "a cross-origin POST is refused even with a valid token").
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +9,7 @@ import { Browser, findForm } from '../helpers/browser.js';
 import { PUBLIC_URL, TestMonban, type TestApp } from '../helpers/monban.js';
 import { authorizePathFor, codeOf, grantCount } from './authorize-support.js';
 
-describe('POST /oauth/authorize: CSRF and cross-origin posts (RFC 6749 §10.12, checklist #40)', () => {
+describe('POST /oauth/authorize: CSRF and cross-origin posts (RFC 6749 §10.12, security.md #40)', () => {
   let t: TestMonban;
   let alice: Browser;
   let app: TestApp;

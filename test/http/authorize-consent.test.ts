@@ -1,6 +1,6 @@
 /**
- * The consent page and its answer: Authorize, Deny, narrowing and the out-of-band code page (ref §3 "Consent page",
- * "oob code page"; ref §4.2; checklist §F). CSRF and origin checks are in authorize-consent-guards.test.ts, skipping
+ * The consent page and its answer: Authorize, Deny, narrowing and the out-of-band code page (compatibility.md §3 "Consent page",
+ * "oob code page"; compatibility.md §4.2; security.md §F). CSRF and origin checks are in authorize-consent-guards.test.ts, skipping
  * consent for a returning user in authorize-prior-consent.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -15,11 +15,12 @@ import {
   DESCRIPTION,
   grantCount,
   OOB,
+  pendingRequestOf,
   redeemedScope,
   scopeCheckboxes,
 } from './authorize-support.js';
 
-describe('consent (ref §3, §4.2)', () => {
+describe('consent (compatibility.md §3, §4.2)', () => {
   let t: TestMonban;
   let alice: Browser;
   let app: TestApp;
@@ -79,7 +80,7 @@ describe('consent (ref §3, §4.2)', () => {
       assert.match(page, /Изменять твой список аниме и манги/);
     });
 
-    it('has two forms posting to /oauth/authorize with the request in hidden fields and a CSRF token', async () => {
+    it('has two forms posting to /oauth/authorize with the id of the request kept on the server and a CSRF token', async () => {
       const page = (await alice.get(authorizePathFor(app, { state: 'xyz', scope: 'comments user_rates' }))).body;
       const authorize = findForm(page, 'form#authorize');
       const deny = findForm(page, 'form#deny');
@@ -89,22 +90,31 @@ describe('consent (ref §3, §4.2)', () => {
         const tag = new RegExp(`<form\\b[^>]*\\bid="${id}"[^>]*>`).exec(page)?.[0] ?? '';
         assert.match(tag, /\bmethod="post"/i, id);
       }
-      const request = {
-        client_id: app.clientId,
-        redirect_uri: 'https://c2.test/cb',
-        state: 'xyz',
-        response_type: 'code',
-        scope: 'comments user_rates',
-      };
-      for (const form of [authorize, deny]) {
-        const fields = Object.fromEntries(form.fields.filter(([name]) => name in request));
-        assert.deepEqual(fields, request);
-        assert.match(new Map(form.fields).get('_csrf') ?? '', /.{20,}/);
-      }
+      const requestId = new Map(authorize.fields).get('request_id') ?? '';
+      assert.match(requestId, CODE_SHAPE);
+      assert.deepEqual(
+        authorize.fields.map(([name]) => name),
+        ['_csrf', 'request_id', 'scope_choice', 'scopes', 'scopes'],
+      );
+      assert.deepEqual(
+        deny.fields.map(([name]) => name),
+        ['_csrf', 'request_id', '_method'],
+      );
+      assert.equal(new Map(deny.fields).get('request_id'), requestId);
+      assert.match(new Map(authorize.fields).get('_csrf') ?? '', /.{20,}/);
       assert.equal(new Map(deny.fields).get('_method'), 'delete');
+      assert.deepEqual(await pendingRequestOf(t, page), {
+        redirectUri: 'https://c2.test/cb',
+        scope: 'comments user_rates',
+        state: 'xyz',
+        decided: false,
+      });
+      // Only the id's hash is stored.
+      const stored = await t.monban.database.db.selectFrom('authorization_requests').select('id_hash').execute();
+      assert.ok(stored.every((row) => row.id_hash !== requestId));
     });
 
-    it('cannot be framed or cached (RFC 9700 §4.16, checklist #41)', async () => {
+    it('cannot be framed or cached (RFC 9700 §4.16, security.md #41)', async () => {
       const response = await alice.get(authorizePathFor(app));
       assert.equal(response.headers['x-frame-options'], 'DENY');
       assert.match(String(response.headers['content-security-policy']), /(^|;)\s*frame-ancestors 'none'(;|$)/);
@@ -155,7 +165,7 @@ describe('consent (ref §3, §4.2)', () => {
       }
     });
 
-    it('state comes back exactly, however it is written (checklist #17)', async () => {
+    it('state comes back exactly, however it is written (security.md #17)', async () => {
       for (const state of ['a b&c=d+e%2F', 'é/?#[]@!$&\'()*+,;=', 'x'.repeat(1000)]) {
         const page = await alice.get(authorizePathFor(app, { state }));
         const response = await alice.submit(page.body, 'form#authorize');
@@ -239,16 +249,23 @@ describe('consent (ref §3, §4.2)', () => {
       assert.equal(await redeemedScope(t, wide, code, 'https://c2.test/cb'), 'user_rates');
     });
 
-    it('a hidden scope rewritten beyond what the app may ask is refused with invalid_scope, no code', async () => {
-      const page = await alice.get(authorizePathFor(app, { scope: 'user_rates', state: 'w' }));
-      const grantsBefore = await grantCount(t);
-      const response = await alice.submit(page.body, 'form#authorize', { scope: 'user_rates email', scopes: 'email' });
-      assert.equal(response.statusCode, 302);
-      assert.equal(
-        response.headers.location,
-        'https://c2.test/cb?error=invalid_scope&error_description=The+requested+scope+is+invalid%2C+unknown%2C+or+malformed.&state=w',
-      );
-      assert.equal(await grantCount(t), grantsBefore);
+    it('request parameters added to the form change nothing: the request is the one kept on the server', async () => {
+      const fresh = await newApp();
+      const page = await alice.get(authorizePathFor(fresh, { scope: 'user_rates', state: 'w' }));
+      const form = findForm(page.body, 'form#authorize');
+      const response = await alice.post(form.action, [
+        ...form.fields,
+        ['scope', 'user_rates email'],
+        ['scopes', 'email'],
+        ['redirect_uri', 'https://evil.test/cb'],
+        ['state', 'forged'],
+        ['client_id', app.clientId],
+      ]);
+      const code = codeOf(response);
+      assert.equal(response.headers.location, `https://c2.test/cb?code=${code}&state=w`);
+      const stored = await t.stores.codes.findByHash(secretHash(code));
+      assert.equal(stored?.applicationId, fresh.application.id);
+      assert.deepEqual(stored?.scopes, ['user_rates']);
     });
   });
 
@@ -266,7 +283,7 @@ describe('consent (ref §3, §4.2)', () => {
       assert.equal(await grantCount(t), grantsBefore);
     });
 
-    it('as an HTTP DELETE too (ref §2)', async () => {
+    it('as an HTTP DELETE too (compatibility.md §2)', async () => {
       const page = await alice.get(authorizePathFor(app));
       const form = findForm(page.body, 'form#deny');
       const response = await alice.request({
@@ -294,7 +311,7 @@ describe('consent (ref §3, §4.2)', () => {
     });
   });
 
-  describe('out-of-band (ref §3 "oob code page", §4.2)', () => {
+  describe('out-of-band (compatibility.md §3 "oob code page", §4.2)', () => {
     for (const oobUri of [OOB, `${OOB}:auto`]) {
       it(`${oobUri}: 302 to /oauth/authorize/CODE, which shows the code, and it redeems`, async () => {
         const oob = await newApp({ redirectUris: [oobUri] });

@@ -1,6 +1,6 @@
 /**
  * Parameters of GET /oauth/authorize: scope resolution, repeated and empty parameters, and reflected values
- * (ref §4.1; checklist #11, #12, #15, #16; RFC 6749 §3.1, §3.3, §10.14).
+ * (compatibility.md §4.1; security.md #11, #12, #15, #16; RFC 6749 §3.1, §3.3, §10.14).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { type Browser, findForm } from '../helpers/browser.js';
 import type { TestApp, TestMonban } from '../helpers/monban.js';
 import {
   assertConsentPage,
+  pendingRequestOf,
   assertErrorPage,
   assertErrorRedirect,
   authorizePath,
@@ -18,12 +19,12 @@ import {
   validQuery,
 } from './authorize-support.js';
 
-describe('authorization request parameters (ref §4.1)', () => {
+describe('authorization request parameters (compatibility.md §4.1)', () => {
   let t: TestMonban;
   let browser: Browser;
-  /** Two registered URIs (checklist conf1). */
+  /** Two registered URIs (security.md §0, conf1). */
   let conf1: TestApp;
-  /** One registered URI (checklist conf2). */
+  /** One registered URI (security.md §0, conf2). */
   let conf2: TestApp;
 
   before(async () => {
@@ -34,7 +35,7 @@ describe('authorization request parameters (ref §4.1)', () => {
   /** GET /oauth/authorize in alice's browser with exactly these parameters. */
   const authorize = (query: Query) => browser.get(authorizePath(query));
 
-  describe('scope resolution (ref §4.1)', () => {
+  describe('scope resolution (compatibility.md §4.1)', () => {
     let messagesApp: TestApp;
     let messagesOnly: TestApp;
     let noScopes: TestApp;
@@ -60,23 +61,23 @@ describe('authorization request parameters (ref §4.1)', () => {
 
     it('no scope, or an empty or blank one, means the default scopes `user_rates comments topics`', async () => {
       for (const scope of [undefined, '', '   ']) {
-        assertConsentPage(await request(conf2, scope), 'https://c2.test/cb', 'user_rates comments topics');
+        await assertConsentPage(t, await request(conf2, scope), 'https://c2.test/cb', 'user_rates comments topics');
       }
     });
 
     it('an application without its own scope list gets the server defaults', async () => {
-      assertConsentPage(await request(noScopes), 'https://scopes.test/cb', 'user_rates comments topics');
-      assertConsentPage(await request(noScopes, 'topics'), 'https://scopes.test/cb', 'topics');
+      await assertConsentPage(t, await request(noScopes), 'https://scopes.test/cb', 'user_rates comments topics');
+      await assertConsentPage(t, await request(noScopes, 'topics'), 'https://scopes.test/cb', 'topics');
       assertErrorRedirect(await request(noScopes, 'messages'), 'https://scopes.test/cb', invalidScope);
     });
 
     it("no scope on an application with its own list: the defaults within that list", async () => {
-      assertConsentPage(await request(messagesApp), 'https://scopes.test/cb', 'user_rates');
+      await assertConsentPage(t, await request(messagesApp), 'https://scopes.test/cb', 'user_rates');
     });
 
     it("the application's own list restricts what it may ask", async () => {
       const both = await request(messagesApp, 'messages user_rates');
-      assertConsentPage(both, 'https://scopes.test/cb', 'messages user_rates');
+      await assertConsentPage(t, both, 'https://scopes.test/cb', 'messages user_rates');
       assertErrorRedirect(await request(messagesApp, 'comments'), 'https://scopes.test/cb', invalidScope);
       assertErrorRedirect(await request(messagesApp, 'user_rates comments'), 'https://scopes.test/cb', invalidScope);
       assertErrorRedirect(await request(conf2, 'user_rates email'), 'https://c2.test/cb', invalidScope);
@@ -84,12 +85,12 @@ describe('authorization request parameters (ref §4.1)', () => {
 
     it('an application with only non-default scopes and no scope asked: invalid_scope', async () => {
       assertErrorRedirect(await request(messagesOnly), 'https://scopes.test/cb', invalidScope);
-      assertConsentPage(await request(messagesOnly, 'messages'), 'https://scopes.test/cb', 'messages');
+      await assertConsentPage(t, await request(messagesOnly, 'messages'), 'https://scopes.test/cb', 'messages');
     });
 
-    it('scope order does not matter and repeats collapse (checklist #16)', async () => {
-      assertConsentPage(await request(conf2, 'topics user_rates'), 'https://c2.test/cb', 'topics user_rates');
-      assertConsentPage(await request(conf2, 'comments  comments'), 'https://c2.test/cb', 'comments');
+    it('scope order does not matter and repeats collapse (security.md #16)', async () => {
+      await assertConsentPage(t, await request(conf2, 'topics user_rates'), 'https://c2.test/cb', 'topics user_rates');
+      await assertConsentPage(t, await request(conf2, 'comments  comments'), 'https://c2.test/cb', 'comments');
     });
 
     it('a scope outside the RFC 6749 §3.3 grammar: invalid_scope', async () => {
@@ -99,7 +100,7 @@ describe('authorization request parameters (ref §4.1)', () => {
     });
   });
 
-  describe('repeated and empty parameters (checklist #11, #15; RFC 6749 §3.1)', () => {
+  describe('repeated and empty parameters (security.md #11, #15; RFC 6749 §3.1)', () => {
     it('a repeated client_id: error page', async () => {
       const response = await authorize([...validQuery(conf2), ['client_id', conf1.clientId]]);
       assertErrorPage(response, 'invalid_request', 'Parameter included more than once: client_id.');
@@ -167,12 +168,12 @@ describe('authorization request parameters (ref §4.1)', () => {
     it('an empty duplicate does not count: `state=&state=abc` is state abc', async () => {
       const response = await authorize([...validQuery(conf2), ['state', ''], ['state', 'abc']]);
       assert.equal(response.statusCode, 200);
-      assert.equal(new Map(findForm(response.body, 'form#authorize').fields).get('state'), 'abc');
+      assert.equal((await pendingRequestOf(t, response.body)).state, 'abc');
     });
 
-    it('unknown parameters are ignored (checklist #15c)', async () => {
+    it('unknown parameters are ignored (security.md #15c)', async () => {
       const response = await authorize([...validQuery(conf2), ['extra', 'foobar'], ['response_mode', 'fragment']]);
-      assertConsentPage(response, 'https://c2.test/cb', 'user_rates comments topics');
+      await assertConsentPage(t, response, 'https://c2.test/cb', 'user_rates comments topics');
     });
 
     it('an empty state is no state, on error redirects too', async () => {
@@ -189,7 +190,7 @@ describe('authorization request parameters (ref §4.1)', () => {
     });
   });
 
-  describe('reflected values are escaped (checklist #12, RFC 6749 §10.14)', () => {
+  describe('reflected values are escaped (security.md #12, RFC 6749 §10.14)', () => {
     /** No markup from the request: Monban's own script file is the only script a page may carry. */
     const assertInert = (body: string) => {
       assert.doesNotMatch(body.replace(/<script src="\/assets\/[\w.-]+\.js"( defer)?><\/script>/g, ''), /<script/i);
@@ -225,13 +226,13 @@ describe('authorization request parameters (ref §4.1)', () => {
       assert.doesNotMatch(response.body, /onerror=/);
     });
 
-    it('a hostile state on the consent page stays an attribute value, and comes back exact', async () => {
+    it('a hostile state never reaches the consent page, and is kept exact for the redirect', async () => {
       const state = '"><img src=x onerror=alert(1)><script>alert(2)</script>';
       const response = await authorize(validQuery(conf2, { state }));
       assert.equal(response.statusCode, 200);
       assertInert(response.body);
-      assert.ok(response.body.includes(`value="${escapeHtml(state)}"`));
-      assert.equal(new Map(findForm(response.body, 'form#authorize').fields).get('state'), state);
+      assert.ok(!response.body.includes(escapeHtml(state)));
+      assert.equal((await pendingRequestOf(t, response.body)).state, state);
     });
 
     it("a hostile application name and description (registered by any user) are escaped", async () => {

@@ -1,6 +1,6 @@
 /**
  * A user who already granted an application the same scopes skips the consent page, as on Shikimori: Doorkeeper's
- * `matching_token_for` looks for a non-revoked token, expired or not, with exactly those scopes (ref §4.1).
+ * `matching_token_for` looks for a non-revoked token, expired or not, with exactly those scopes (compatibility.md §4.1).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -8,7 +8,7 @@ import { Browser, findForm } from '../helpers/browser.js';
 import { PUBLIC_URL, TestMonban, type TestApp } from '../helpers/monban.js';
 import { authorizePathFor, codeOf, OOB, redeem, redeemedScope } from './authorize-support.js';
 
-describe('a returning user skips consent (ref §4.1)', () => {
+describe('a returning user skips consent (compatibility.md §4.1)', () => {
   let t: TestMonban;
   let bob: Browser;
   let bobApp: TestApp;

@@ -1,6 +1,6 @@
 /**
  * Redirect URI matching at GET /oauth/authorize: exact string comparison, the loopback port exception, registered
- * queries and custom schemes (ref §4.1; checklist #6-#9; RFC 9700 §4.1.3, RFC 8252 §7.3). A mismatch is always the
+ * queries and custom schemes (compatibility.md §4.1; security.md #6-#9; RFC 9700 §4.1.3, RFC 8252 §7.3). A mismatch is always the
  * error page, never a redirect.
  */
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ import {
 describe('redirect URIs at /oauth/authorize', () => {
   let t: TestMonban;
   let browser: Browser;
-  /** Two registered URIs (checklist conf1). */
+  /** Two registered URIs (security.md §0, conf1). */
   let conf1: TestApp;
 
   before(async () => {
@@ -31,7 +31,7 @@ describe('redirect URIs at /oauth/authorize', () => {
   /** GET /oauth/authorize in alice's browser with exactly these parameters. */
   const authorize = (query: Query) => browser.get(authorizePath(query));
 
-  describe('exact string matching: mutation table (checklist #7, RFC 9700 §4.1.3)', () => {
+  describe('exact string matching: mutation table (security.md #7, RFC 9700 §4.1.3)', () => {
     const mutations = [
       'https://c1.test/cb/',
       'https://c1.test/cbx',
@@ -65,7 +65,7 @@ describe('redirect URIs at /oauth/authorize', () => {
     }
   });
 
-  describe('loopback IP redirect URIs: only the port may vary (checklist #9, RFC 8252 §7.3)', () => {
+  describe('loopback IP redirect URIs: only the port may vary (security.md #9, RFC 8252 §7.3)', () => {
     let nat1: TestApp;
     let nat2: TestApp;
     let local: TestApp;
@@ -83,7 +83,7 @@ describe('redirect URIs at /oauth/authorize', () => {
           redirect_uri: accepted,
           response_type: 'code',
         });
-        assertConsentPage(response, accepted, 'user_rates comments topics');
+        await assertConsentPage(t, response, accepted, 'user_rates comments topics');
       });
     }
 
@@ -115,7 +115,7 @@ describe('redirect URIs at /oauth/authorize', () => {
         redirect_uri: 'http://127.0.0.1:9/cb?x=1',
         response_type: 'code',
       });
-      assertConsentPage(ok, 'http://127.0.0.1:9/cb?x=1', 'user_rates comments topics');
+      await assertConsentPage(t, ok, 'http://127.0.0.1:9/cb?x=1', 'user_rates comments topics');
       const other = await authorize({
         client_id: nat2.clientId,
         redirect_uri: 'http://127.0.0.1:9/cb?x=2',
@@ -130,7 +130,7 @@ describe('redirect URIs at /oauth/authorize', () => {
         redirect_uri: 'http://localhost:8080/cb',
         response_type: 'code',
       });
-      assertConsentPage(ok, 'http://localhost:8080/cb', 'user_rates comments topics');
+      await assertConsentPage(t, ok, 'http://localhost:8080/cb', 'user_rates comments topics');
       const otherPort = await authorize({
         client_id: local.clientId,
         redirect_uri: 'http://localhost:9090/cb',
@@ -149,13 +149,13 @@ describe('redirect URIs at /oauth/authorize', () => {
       native = await t.createApp(owner.id, { redirectUris: ['com.example.app:/cb'] });
     });
 
-    it('the registered query matches byte for byte (checklist #8)', async () => {
+    it('the registered query matches byte for byte (security.md #8)', async () => {
       const ok = await authorize({
         client_id: cq.clientId,
         redirect_uri: 'https://cq.test/cb?tenant=a&lang=en',
         response_type: 'code',
       });
-      assertConsentPage(ok, 'https://cq.test/cb?tenant=a&lang=en', 'user_rates comments topics');
+      await assertConsentPage(t, ok, 'https://cq.test/cb?tenant=a&lang=en', 'user_rates comments topics');
       for (const uri of [
         'https://cq.test/cb?tenant=b&lang=en',
         'https://cq.test/cb?tenant=a&lang=en&x=1',
@@ -187,7 +187,7 @@ describe('redirect URIs at /oauth/authorize', () => {
         redirect_uri: 'com.example.app:/cb',
         response_type: 'code',
       });
-      assertConsentPage(ok, 'com.example.app:/cb', 'user_rates comments topics');
+      await assertConsentPage(t, ok, 'com.example.app:/cb', 'user_rates comments topics');
       const bad = await authorize({
         client_id: native.clientId,
         redirect_uri: 'com.example.app:/cb',

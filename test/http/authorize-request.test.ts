@@ -1,5 +1,5 @@
 /**
- * GET /oauth/authorize: the validation order and where each error goes (ref §4.1; checklist §B, §C). Errors before
+ * GET /oauth/authorize: the validation order and where each error goes (compatibility.md §4.1; security.md §B, §C). Errors before
  * the redirect URI is verified are an HTML page with status 400 and no Location; later ones go back to the client.
  * Redirect URI matching is in authorize-redirect-uri.test.ts, parameters in authorize-params.test.ts.
  */
@@ -9,6 +9,7 @@ import { Browser, findForm } from '../helpers/browser.js';
 import { PASSWORD, type TestApp, type TestMonban } from '../helpers/monban.js';
 import {
   assertConsentPage,
+  pendingRequestOf,
   assertErrorPage,
   assertErrorRedirect,
   authorizePath,
@@ -19,12 +20,12 @@ import {
   validQuery,
 } from './authorize-support.js';
 
-describe('GET /oauth/authorize (ref §4.1)', () => {
+describe('GET /oauth/authorize (compatibility.md §4.1)', () => {
   let t: TestMonban;
   let browser: Browser;
-  /** Two registered URIs (checklist conf1). */
+  /** Two registered URIs (security.md §0, conf1). */
   let conf1: TestApp;
-  /** One registered URI (checklist conf2). */
+  /** One registered URI (security.md §0, conf2). */
   let conf2: TestApp;
 
   let grantsAtStart: number;
@@ -58,8 +59,8 @@ describe('GET /oauth/authorize (ref §4.1)', () => {
       assert.equal(signedIn.headers.location, path);
 
       const consent = await guest.get(path);
-      assertConsentPage(consent, 'https://c2.test/cb', 'user_rates');
-      assert.equal(new Map(findForm(consent.body, 'form#authorize').fields).get('state'), 'a b&c');
+      await assertConsentPage(t, consent, 'https://c2.test/cb', 'user_rates');
+      assert.equal((await pendingRequestOf(t, consent.body)).state, 'a b&c');
     });
   });
 
@@ -74,7 +75,7 @@ describe('GET /oauth/authorize (ref §4.1)', () => {
       assertErrorPage(response, 'invalid_request', 'Missing required parameter: client_id.');
     });
 
-    it('2. an unknown client with an attacker redirect_uri: invalid_client, no Location (checklist #5)', async () => {
+    it('2. an unknown client with an attacker redirect_uri: invalid_client, no Location (security.md #5)', async () => {
       const response = await authorize({
         client_id: 'doesnotexist',
         redirect_uri: 'https://evil.test/cb',
@@ -88,7 +89,7 @@ describe('GET /oauth/authorize (ref §4.1)', () => {
       assertErrorPage(response, 'invalid_client', DESCRIPTION.invalidClient);
     });
 
-    it('3. a missing redirect_uri: an error page, never a default URI (checklist #10)', async () => {
+    it('3. a missing redirect_uri: an error page, never a default URI (security.md #10)', async () => {
       for (const app of [conf1, conf2]) {
         const response = await authorize({ client_id: app.clientId, response_type: 'code', state: 's' });
         assertErrorPage(response, 'invalid_redirect_uri', DESCRIPTION.invalidRedirectUri);
@@ -107,7 +108,7 @@ describe('GET /oauth/authorize (ref §4.1)', () => {
       assertErrorPage(response, 'invalid_redirect_uri', DESCRIPTION.invalidRedirectUri);
     });
 
-    it('3. an unregistered path appended to a registered URI, with no fallback to it (checklist #6)', async () => {
+    it('3. an unregistered path appended to a registered URI, with no fallback to it (security.md #6)', async () => {
       const response = await authorize({
         client_id: conf1.clientId,
         redirect_uri: 'https://c1.test/cb/x7Kq2LmP9z',
@@ -122,12 +123,12 @@ describe('GET /oauth/authorize (ref §4.1)', () => {
         redirect_uri: 'https://c1.test/cb2',
         response_type: 'code',
       });
-      assertConsentPage(response, 'https://c1.test/cb2', 'user_rates comments topics');
+      await assertConsentPage(t, response, 'https://c1.test/cb2', 'user_rates comments topics');
     });
   });
 
   describe('errors after the redirect URI is verified go back to the client (RFC 6749 §4.1.2.1)', () => {
-    it('4. a missing response_type: invalid_request, with state (checklist #13, pinned)', async () => {
+    it('4. a missing response_type: invalid_request, with state (security.md #13, pinned)', async () => {
       const response = await authorize({ client_id: conf2.clientId, redirect_uri: 'https://c2.test/cb', state: 'xyz' });
       assertErrorRedirect(response, 'https://c2.test/cb', {
         error: 'invalid_request',
@@ -154,7 +155,7 @@ describe('GET /oauth/authorize (ref §4.1)', () => {
     });
 
     for (const responseType of ['token', 'code token', 'code id_token', 'foo', 'CODE']) {
-      it(`5. response_type=${responseType}: unsupported_response_type, no token anywhere (checklist #14)`, async () => {
+      it(`5. response_type=${responseType}: unsupported_response_type, no token anywhere (security.md #14)`, async () => {
         const response = await authorize({
           client_id: conf2.clientId,
           redirect_uri: 'https://c2.test/cb',
@@ -202,7 +203,7 @@ describe('GET /oauth/authorize (ref §4.1)', () => {
     });
   });
 
-  it('issued no code: nothing above consented, and no GET grants by itself (checklist #39)', async () => {
+  it('issued no code: nothing above consented, and no GET grants by itself (security.md #39)', async () => {
     assert.equal(await grantCount(t), grantsAtStart);
   });
 });

@@ -1,14 +1,15 @@
 /**
  * Shared by the authorization endpoint suites (authorize-*.test.ts): building requests, and the shapes the answers
- * must have (ref §3, §4.1, §4.2; the checklist's ERRPAGE and ERRREDIR).
+ * must have (compatibility.md §3, §4.1, §4.2; security.md §0's ERRPAGE and ERRREDIR).
  */
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
+import { secretHash } from '../../src/core/secrets.js';
 import { escapeHtml } from '../../src/http/pages/html.js';
 import { Browser, findForm } from '../helpers/browser.js';
 import { TestMonban, type TestApp } from '../helpers/monban.js';
 
-/** Doorkeeper's descriptions, as Shikimori's clients and users see them (ref §1). */
+/** Doorkeeper's descriptions, as Shikimori's clients and users see them (compatibility.md §1). */
 export const DESCRIPTION = {
   invalidClient:
     'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
@@ -18,7 +19,7 @@ export const DESCRIPTION = {
   accessDenied: 'The resource owner or authorization server denied the request.',
 };
 
-/** 43 URL-safe characters: Doorkeeper's `SecureRandom.urlsafe_base64(32)` (ref §1). */
+/** 43 URL-safe characters: Doorkeeper's `SecureRandom.urlsafe_base64(32)` (compatibility.md §1). */
 export const CODE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 export const OOB = 'urn:ietf:wg:oauth:2.0:oob';
 
@@ -74,7 +75,7 @@ export async function startWithTwoClients(): Promise<TwoClients> {
   return { t, browser: await t.browserFor('alice'), conf1, conf2 };
 }
 
-/** The checklist's ERRPAGE: 400, HTML, never a Location, and the error named on the page (ref §3 "Error page"). */
+/** security.md §0's ERRPAGE: 400, HTML, never a Location, and the error named on the page (compatibility.md §3 "Error page"). */
 export function assertErrorPage(response: LightMyRequestResponse, error: string, description: string): void {
   assert.equal(response.statusCode, 400, response.body.slice(0, 300));
   assert.equal(response.headers.location, undefined);
@@ -88,7 +89,7 @@ export function assertErrorPage(response: LightMyRequestResponse, error: string,
   assert.doesNotMatch(response.body, /<form[^>]*id="authorize"/);
 }
 
-/** The checklist's ERRREDIR: a 302 to the exact registered URI with error, error_description and maybe state. */
+/** security.md §0's ERRREDIR: a 302 to the exact registered URI with error, error_description and maybe state. */
 export function assertErrorRedirect(
   response: LightMyRequestResponse,
   redirectUri: string,
@@ -99,15 +100,39 @@ export function assertErrorRedirect(
   assert.equal(response.headers.location, `${redirectUri}?${new URLSearchParams(expected)}`);
 }
 
-/** The consent page for this request, whose hidden redirect_uri is the one requested. */
-export function assertConsentPage(response: LightMyRequestResponse, redirectUri: string, scope: string): void {
-  assert.equal(response.statusCode, 200, response.body.slice(0, 500));
-  const fields = new Map(findForm(response.body, 'form#authorize').fields);
-  assert.equal(fields.get('redirect_uri'), redirectUri);
-  assert.equal(fields.get('scope'), scope);
+/** The fields of the consent form: the request's id, the CSRF token and the user's choices. */
+const CONSENT_FORM_FIELDS = ['_csrf', 'request_id', 'scope_choice', 'scopes'];
+
+/** The request a consent page stands for, as the server keeps it (its forms carry only its id). */
+export async function pendingRequestOf(
+  t: TestMonban,
+  page: string,
+): Promise<{ redirectUri: string; scope: string; state: string | null; decided: boolean }> {
+  const fields = new Map(findForm(page, 'form#authorize').fields);
+  // Nothing of the request itself travels in the form.
+  assert.deepEqual([...new Set(fields.keys())].filter((name) => !CONSENT_FORM_FIELDS.includes(name)), []);
+  const row = await t.monban.database.db
+    .selectFrom('authorization_requests')
+    .selectAll()
+    .where('id_hash', '=', secretHash(fields.get('request_id') ?? ''))
+    .executeTakeFirstOrThrow();
+  return { redirectUri: row.redirect_uri, scope: row.scopes, state: row.state, decided: row.decided_at !== null };
 }
 
-/** The code of a 302 back to the client, after checking the redirect's shape (ref §4.2). */
+/** The consent page for this request, kept on the server with the redirect URI and scopes requested. */
+export async function assertConsentPage(
+  t: TestMonban,
+  response: LightMyRequestResponse,
+  redirectUri: string,
+  scope: string,
+): Promise<void> {
+  assert.equal(response.statusCode, 200, response.body.slice(0, 500));
+  const pending = await pendingRequestOf(t, response.body);
+  assert.equal(pending.redirectUri, redirectUri);
+  assert.equal(pending.scope, scope);
+}
+
+/** The code of a 302 back to the client, after checking the redirect's shape (compatibility.md §4.2). */
 export function codeOf(response: LightMyRequestResponse): string {
   assert.equal(response.statusCode, 302, response.body.slice(0, 500));
   assert.equal(response.headers['cache-control'], 'no-store');
@@ -134,7 +159,7 @@ export function redeem(t: TestMonban, app: TestApp, code: string, redirectUri: s
   });
 }
 
-/** Redeems a code at /oauth/token and returns the granted scope (ref §4.3). */
+/** Redeems a code at /oauth/token and returns the granted scope (compatibility.md §4.3). */
 export async function redeemedScope(t: TestMonban, app: TestApp, code: string, redirectUri: string): Promise<string> {
   const response = await redeem(t, app, code, redirectUri);
   assert.equal(response.statusCode, 200, response.body);

@@ -10,7 +10,7 @@ import {
 import { Browser, decodeEntities } from '../helpers/browser.js';
 import { PUBLIC_URL, TestMonban, type TestApp } from '../helpers/monban.js';
 
-/** The guide at /oauth (ref §7) as served, without a browser; test/browser drives its live parts in Chromium. */
+/** The guide at /oauth (compatibility.md §7) as served, without a browser; test/browser drives its live parts in Chromium. */
 
 const OOB = 'urn:ietf:wg:oauth:2.0:oob';
 
@@ -27,7 +27,7 @@ function codeText(page: string, id: string): string {
   return decodeEntities(text);
 }
 
-describe('the guide page at /oauth (ref §7)', () => {
+describe('the guide page at /oauth (compatibility.md §7)', () => {
   let t: TestMonban;
   let mine: TestApp;
   let second: TestApp;
@@ -160,7 +160,7 @@ describe('the guide commands (seed guide steps 2 to 5)', () => {
     );
   });
 
-  it("Shikimori's link: scopes joined by spaces, an empty scope= when none (ref §7)", () => {
+  it("Shikimori's link: scopes joined by spaces, an empty scope= when none (compatibility.md §7)", () => {
     assert.equal(
       authorizationUrl(values),
       'https://monban.example/oauth/authorize?client_id=ID&redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob&response_type=code&scope=user_rates+comments',

@@ -37,7 +37,7 @@ function activeBody(app: TestApp, scope: string, createdAt: number, options: { e
   });
 }
 
-describe('POST /oauth/introspect (RFC 7662, ref §4.7)', () => {
+describe('POST /oauth/introspect (RFC 7662, compatibility.md §4.7)', () => {
   let t: TestMonban;
   before(async () => {
     t = await TestMonban.start({ MONBAN_ACCESS_TOKEN_TTL: String(TTL) });
@@ -75,7 +75,7 @@ describe('POST /oauth/introspect (RFC 7662, ref §4.7)', () => {
     const { app, tokens } = await setUp('alice');
     const expected = activeBody(app, 'user_rates comments topics', tokens.created_at, { exp: true });
     assert.equal(tokens.created_at, Math.floor(t.clock.now() / 1000));
-    // client_secret_basic and client_secret_post both authorize (ref §1 client_credentials methods).
+    // client_secret_basic and client_secret_post both authorize (compatibility.md §1 client_credentials methods).
     assertAnswer(await introspect({ token: tokens.access_token }, { authorization: basic(app) }), 200, expected);
     assertAnswer(await introspect({ token: tokens.access_token, ...credentials(app) }), 200, expected);
     assertAnswer(
@@ -95,7 +95,7 @@ describe('POST /oauth/introspect (RFC 7662, ref §4.7)', () => {
     assertAnswer(response, 200, activeBody(app, 'user_rates comments topics', tokens.created_at, { exp: true }));
   });
 
-  it('describes a refresh token as active without exp, even after its access token expired (ref §4.4)', async () => {
+  it('describes a refresh token as active without exp, even after its access token expired (compatibility.md §4.4)', async () => {
     const { app, tokens } = await setUp('carol');
     const expected = activeBody(app, 'user_rates comments topics', tokens.created_at, { exp: false });
     assertAnswer(await introspect({ token: tokens.refresh_token, ...credentials(app) }), 200, expected);
@@ -132,7 +132,7 @@ describe('POST /oauth/introspect (RFC 7662, ref §4.7)', () => {
     assertAnswer(await introspect({ token: tokens.refresh_token, ...credentials(app) }), 200, INACTIVE);
   });
 
-  it('answers a refresh token retired by rotation {"active":false} (ref §4.4)', async () => {
+  it('answers a refresh token retired by rotation {"active":false} (compatibility.md §4.4)', async () => {
     const { app, tokens } = await setUp('frank');
     const refreshed = await t.token({
       grant_type: 'refresh_token',
@@ -198,7 +198,7 @@ describe('POST /oauth/introspect (RFC 7662, ref §4.7)', () => {
     );
   });
 
-  it('describes a client_credentials token, which has no user, like any access token (ref §4.5)', async () => {
+  it('describes a client_credentials token, which has no user, like any access token (compatibility.md §4.5)', async () => {
     const mia = await t.createUser('mia');
     const app = await t.createApp(mia.id);
     const issued = await t.token({ grant_type: 'client_credentials', ...credentials(app) });

@@ -84,7 +84,7 @@ export function checked(page: string, id: string, name: string): string[] {
     .map(([, v]) => v);
 }
 
-/** The headers every page answers with (issue: "Safe by construction"; checklist §F 41). */
+/** The headers every page answers with (issue: "Safe by construction"; security.md #41). */
 export function assertPageHeaders(response: LightMyRequestResponse): void {
   assert.equal(response.headers['content-type'], 'text/html; charset=utf-8');
   assert.equal(response.headers['cache-control'], 'no-store');

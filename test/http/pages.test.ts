@@ -53,7 +53,7 @@ async function postFormFrom(
   });
 }
 
-describe('sign-in throttling (checklist §E 32)', () => {
+describe('sign-in throttling (security.md #32)', () => {
   let t: TestMonban;
   beforeEach(async () => {
     t = await TestMonban.start();
@@ -89,7 +89,7 @@ describe('sign-in throttling (checklist §E 32)', () => {
     assert.equal((await signIn('alice', PASSWORD, '192.0.2.80')).statusCode, 303, 'the lock is not permanent');
   });
 
-  it('answers an unknown nickname exactly as a known one, throttled or not (checklist §E 33)', async () => {
+  it('answers an unknown nickname exactly as a known one, throttled or not (security.md #33)', async () => {
     const normalise = (r: LightMyRequestResponse) =>
       r.body.replace(/value="[^"]*"/g, 'value=""').replace(/nosuchuser|alice/g, 'NICK');
     for (let i = 0; i < 10; i++) {
@@ -340,7 +340,7 @@ describe('English and Russian', () => {
   });
 });
 
-describe('consent, code and error pages (ref §3)', () => {
+describe('consent, code and error pages (compatibility.md §3)', () => {
   let t: TestMonban;
   let app: TestApp;
   let oobApp: TestApp;

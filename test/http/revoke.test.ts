@@ -12,7 +12,7 @@ const INVALID_CLIENT =
 const INVALID_GRANT =
   '{"error":"invalid_grant","error_description":"The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."}';
 
-/** Every revocation answer, success or error, must not be cached (RFC 6749 §5.1, ref §4.3 headers). */
+/** Every revocation answer, success or error, must not be cached (RFC 6749 §5.1, compatibility.md §4.3 headers). */
 function assertAnswer(response: LightMyRequestResponse, status: number, body: string): void {
   assert.equal(response.statusCode, status, response.body);
   assert.equal(response.body, body);
@@ -25,7 +25,7 @@ function basic(app: TestApp, secret = app.clientSecret): string {
   return `Basic ${Buffer.from(`${app.clientId}:${secret}`).toString('base64')}`;
 }
 
-describe('POST /oauth/revoke (RFC 7009, ref §4.6)', () => {
+describe('POST /oauth/revoke (RFC 7009, compatibility.md §4.6)', () => {
   let t: TestMonban;
   before(async () => {
     t = await TestMonban.start();
@@ -150,7 +150,7 @@ describe('POST /oauth/revoke (RFC 7009, ref §4.6)', () => {
     const secondResponse = await refresh(app, first.refresh_token);
     assert.equal(secondResponse.statusCode, 200, secondResponse.body);
     const second = secondResponse.json() as { access_token: string; refresh_token: string };
-    // No access token is used, so the lazy rotation (ref §4.4) leaves every earlier pair alive until the revocation.
+    // No access token is used, so the lazy rotation (compatibility.md §4.4) leaves every earlier pair alive until the revocation.
     const thirdResponse = await refresh(app, second.refresh_token);
     assert.equal(thirdResponse.statusCode, 200, thirdResponse.body);
     const third = thirdResponse.json() as { access_token: string; refresh_token: string };
@@ -175,7 +175,7 @@ describe('POST /oauth/revoke (RFC 7009, ref §4.6)', () => {
     await assertAccessAlive(unrelated.access_token);
   });
 
-  it('revokes a client_credentials token of the same application (ref §4.5)', async () => {
+  it('revokes a client_credentials token of the same application (compatibility.md §4.5)', async () => {
     const kim = await t.createUser('kim');
     const app = await t.createApp(kim.id);
     const issued = await t.token({ grant_type: 'client_credentials', ...credentials(app) });

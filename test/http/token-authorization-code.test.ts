@@ -15,7 +15,7 @@ import {
 const REDIRECT_URI = 'https://client.example/cb';
 const SECOND_REDIRECT_URI = 'https://client.example/other';
 
-/** POST /oauth/token with grant_type=authorization_code (ref §4.3, RFC 6749 §4.1.3). */
+/** POST /oauth/token with grant_type=authorization_code (compatibility.md §4.3, RFC 6749 §4.1.3). */
 describe('POST /oauth/token, grant_type=authorization_code', () => {
   let t: TestMonban;
   let alice: Browser;
@@ -42,7 +42,7 @@ describe('POST /oauth/token, grant_type=authorization_code', () => {
   });
   after(() => t.close());
 
-  describe('success (ref §4.3)', () => {
+  describe('success (compatibility.md §4.3)', () => {
     it('answers 200 with Doorkeeper body in its key order and the no-store headers', async () => {
       const code = await t.authorize(alice, app);
       assert.match(code, SECRET_SHAPE);
@@ -88,7 +88,7 @@ describe('POST /oauth/token, grant_type=authorization_code', () => {
       assert.equal(response.statusCode, 200, response.body);
     });
 
-    it('ignores code_verifier: PKCE is not supported, without an error (ref §1, §9.1)', async () => {
+    it('ignores code_verifier: PKCE is not supported, without an error (compatibility.md §1, §9.1)', async () => {
       const code = await t.authorize(alice, app, {
         code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
         code_challenge_method: 'S256',
@@ -111,7 +111,7 @@ describe('POST /oauth/token, grant_type=authorization_code', () => {
     });
   });
 
-  describe('errors, in Doorkeeper order (ref §4.3)', () => {
+  describe('errors, in Doorkeeper order (compatibility.md §4.3)', () => {
     it('3: a missing code is invalid_request before anything else is looked at', async () => {
       const response = await t.token({ grant_type: 'authorization_code' });
       assertTokenError(response, 400, missing('code'));

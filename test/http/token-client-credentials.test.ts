@@ -11,7 +11,7 @@ import {
   unixSeconds,
 } from './token-support.js';
 
-/** POST /oauth/token with grant_type=client_credentials (ref §4.5, RFC 6749 §4.4). */
+/** POST /oauth/token with grant_type=client_credentials (compatibility.md §4.5, RFC 6749 §4.4). */
 describe('POST /oauth/token, grant_type=client_credentials', () => {
   let t: TestMonban;
   let app: TestApp;
@@ -32,7 +32,17 @@ describe('POST /oauth/token, grant_type=client_credentials', () => {
   });
   after(() => t.close());
 
-  describe('success (ref §4.5)', () => {
+  it('a public application (no secret) gets no token of its own: unauthorized_client (RFC 6749 §4.4)', async () => {
+    const open = await t.createApp(ownerId);
+    await t.monban.database.db.updateTable('applications').set({ confidential: 0 }).where('id', '=', open.application.id).execute();
+    const response = await t.token({ grant_type: 'client_credentials', client_id: open.clientId });
+    assertTokenError(response, 400, {
+      error: 'unauthorized_client',
+      error_description: 'The client is not authorized to perform this request using this method.',
+    });
+  });
+
+  describe('success (compatibility.md §4.5)', () => {
     it('answers a token with no refresh_token, in Doorkeeper key order', async () => {
       const response = await clientCredentials();
       const body = assertTokenSuccess(response, {
@@ -69,7 +79,7 @@ describe('POST /oauth/token, grant_type=client_credentials', () => {
     });
   });
 
-  describe('scope resolution (ref §4.1: application scopes, else the server defaults)', () => {
+  describe('scope resolution (compatibility.md §4.1: application scopes, else the server defaults)', () => {
     let scoped: TestApp;
     let unscoped: TestApp;
     before(async () => {
@@ -111,7 +121,7 @@ describe('POST /oauth/token, grant_type=client_credentials', () => {
     });
   });
 
-  describe('client authentication errors (ref §4.5, RFC 6749 §5.2)', () => {
+  describe('client authentication errors (compatibility.md §4.5, RFC 6749 §5.2)', () => {
     it('no credentials is 401 invalid_client with WWW-Authenticate', async () => {
       assertTokenError(await t.token({ grant_type: 'client_credentials' }), 401, INVALID_CLIENT);
     });

@@ -13,7 +13,7 @@ import {
   unixSeconds,
 } from './token-support.js';
 
-/** POST /oauth/token with grant_type=refresh_token (ref §4.4, RFC 6749 §6). */
+/** POST /oauth/token with grant_type=refresh_token (compatibility.md §4.4, RFC 6749 §6). */
 describe('POST /oauth/token, grant_type=refresh_token', () => {
   let t: TestMonban;
   let alice: Browser;
@@ -38,7 +38,7 @@ describe('POST /oauth/token, grant_type=refresh_token', () => {
   });
   after(() => t.close());
 
-  describe('success (ref §4.4)', () => {
+  describe('success (compatibility.md §4.4)', () => {
     it('answers a new access token and a new refresh token, in the §4.3 shape', async () => {
       const tokens = await t.tokensFor(alice, app);
       t.clock.advance(120);
@@ -64,7 +64,7 @@ describe('POST /oauth/token, grant_type=refresh_token', () => {
       assert.equal(response.statusCode, 200, response.body);
     });
 
-    it('works after the access token expired: refresh tokens do not expire (ref §4.4)', async () => {
+    it('works after the access token expired: refresh tokens do not expire (compatibility.md §4.4)', async () => {
       const tokens = await t.tokensFor(alice, app);
       t.clock.advance(86400 + 1);
       assert.equal((await t.whoami(tokens.access_token)).statusCode, 401);
@@ -92,7 +92,7 @@ describe('POST /oauth/token, grant_type=refresh_token', () => {
     });
   });
 
-  describe('errors, in Doorkeeper order (ref §4.4)', () => {
+  describe('errors, in Doorkeeper order (compatibility.md §4.4)', () => {
     it('1: a missing refresh_token is invalid_request, even with bad credentials', async () => {
       const response = await t.token({ grant_type: 'refresh_token', client_id: app.clientId, client_secret: 'x' });
       assertTokenError(response, 400, missing('refresh_token'));
@@ -183,7 +183,7 @@ describe('POST /oauth/token, grant_type=refresh_token', () => {
     });
   });
 
-  describe('lazy rotation (ref §4.4, Doorkeeper revoke_previous_refresh_token!)', () => {
+  describe('lazy rotation (compatibility.md §4.4, Doorkeeper revoke_previous_refresh_token!)', () => {
     it('keeps the old refresh token working until the new access token is first used', async () => {
       const original = await t.tokensFor(alice, app);
       const first = await refresh(original.refresh_token);

@@ -5,17 +5,17 @@ import type { TestMonban } from '../helpers/monban.js';
 
 /** Shared by the token endpoint suites (test/http/token-*.test.ts). */
 
-/** 43 characters of URL-safe base64: Doorkeeper's `SecureRandom.urlsafe_base64(32)` (ref §1). */
+/** 43 characters of URL-safe base64: Doorkeeper's `SecureRandom.urlsafe_base64(32)` (compatibility.md §1). */
 export const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
-/** ref §4.3: the headers of every token endpoint answer, success or error. */
+/** compatibility.md §4.3: the headers of every token endpoint answer, success or error. */
 export function assertTokenHeaders(response: LightMyRequestResponse): void {
   assert.equal(response.headers['cache-control'], 'no-store, no-cache');
   assert.equal(response.headers.pragma, 'no-cache');
   assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
 }
 
-/** Doorkeeper's WWW-Authenticate on token endpoint errors (ref §4.3), realm "Doorkeeper". */
+/** Doorkeeper's WWW-Authenticate on token endpoint errors (compatibility.md §4.3), realm "Doorkeeper". */
 export function bearerChallenge(error: string, description: string): string {
   return `Bearer realm="Doorkeeper", error="${error}", error_description="${description}"`;
 }
@@ -73,7 +73,7 @@ export function postToken(
   return t.server.inject({ method: 'POST', url: '/oauth/token', headers, payload });
 }
 
-/** The bytes and content type of a multipart/form-data body, as `curl -F` sends it (the guide, ref §7). */
+/** The bytes and content type of a multipart/form-data body, as `curl -F` sends it (the guide, compatibility.md §7). */
 export async function multipart(fields: Array<[string, string]>): Promise<{ payload: Buffer; contentType: string }> {
   const form = new FormData();
   for (const [name, value] of fields) form.append(name, value);
@@ -83,7 +83,7 @@ export async function multipart(fields: Array<[string, string]>): Promise<{ payl
   return { payload: Buffer.from(await request.arrayBuffer()), contentType };
 }
 
-/** The success body as Doorkeeper emits it, key order included (ref §4.3, §4.5). */
+/** The success body as Doorkeeper emits it, key order included (compatibility.md §4.3, §4.5). */
 export function tokenBodyString(body: {
   access_token: string;
   expires_in: number;

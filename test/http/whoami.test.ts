@@ -5,7 +5,7 @@ import { TestMonban, type TestApp } from '../helpers/monban.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** The 401 Shikimori's API sends for any token it does not accept, byte for byte (ref §5). */
+/** The 401 Shikimori's API sends for any token it does not accept, byte for byte (compatibility.md §5). */
 const INVALID_TOKEN_BODY =
   '{"error":"invalid_token","error_description":"The access token is invalid","state":"unauthorized"}';
 const INVALID_TOKEN_CHALLENGE =
@@ -25,7 +25,7 @@ function assertGuest(response: LightMyRequestResponse): void {
   assert.equal(response.headers['content-type'], JSON_TYPE);
 }
 
-/** Shikimori's UserInfoSerializer fields, in its order (ref §5); JSON.stringify keeps this literal's key order. */
+/** Shikimori's UserInfoSerializer fields, in its order (compatibility.md §5); JSON.stringify keeps this literal's key order. */
 function expectedUserJson(
   publicUrl: string,
   user: { id: number; nickname: string },
@@ -58,7 +58,7 @@ function expectedUserJson(
   });
 }
 
-describe('GET /api/users/whoami (ref §5)', () => {
+describe('GET /api/users/whoami (compatibility.md §5)', () => {
   let t: TestMonban;
   before(async () => {
     t = await TestMonban.start();
@@ -121,7 +121,7 @@ describe('GET /api/users/whoami (ref §5)', () => {
     assertGuest(await whoami('/api/users/whoami', { authorization: basic }));
   });
 
-  it('reads the Bearer scheme in any case (RFC 7235 §2.1, ref §1 access_token_methods)', async () => {
+  it('reads the Bearer scheme in any case (RFC 7235 §2.1, compatibility.md §1 access_token_methods)', async () => {
     const { tokens } = await userWithToken('erin');
     for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
       const response = await whoami('/api/users/whoami', { authorization: `${scheme} ${tokens.access_token}` });
@@ -168,7 +168,7 @@ describe('GET /api/users/whoami (ref §5)', () => {
     assertInvalidToken(await whoami(`/api/users/whoami?access_token=${'y'.repeat(43)}`));
   });
 
-  it('answers a revoked token with the same 401 (ref §5: always "The access token is invalid")', async () => {
+  it('answers a revoked token with the same 401 (compatibility.md §5: always "The access token is invalid")', async () => {
     const { app, tokens } = await userWithToken('heidi');
     const revoked = await t.server.inject({
       method: 'POST',
@@ -184,7 +184,7 @@ describe('GET /api/users/whoami (ref §5)', () => {
     assertInvalidToken(await t.whoami(tokens.access_token));
   });
 
-  it('does not accept a token with none of the default scopes (ref §5, §9 item 3)', async () => {
+  it('does not accept a token with none of the default scopes (compatibility.md §5, §9.3)', async () => {
     const ivan = await t.createUser('ivan');
     const app = await t.createApp(ivan.id, { scopes: ['messages'] });
     assert.ok(app.application.allowedScopes.includes('messages'));
@@ -193,7 +193,7 @@ describe('GET /api/users/whoami (ref §5)', () => {
     assertInvalidToken(await t.whoami(tokens.access_token));
   });
 
-  it('never yields a user for a client_credentials token: 404, localised (ref §4.5)', async () => {
+  it('never yields a user for a client_credentials token: 404, localised (compatibility.md §4.5)', async () => {
     const judy = await t.createUser('judy');
     const app: TestApp = await t.createApp(judy.id);
     const issued = await t.token({
@@ -214,7 +214,7 @@ describe('GET /api/users/whoami (ref §5)', () => {
     assert.equal(english.body, '{"message":"Page not found","code":404}');
   });
 
-  it('answers unknown /api/ paths with the API 404 JSON, not an HTML page (ref §5 ErrorsConcern)', async () => {
+  it('answers unknown /api/ paths with the API 404 JSON, not an HTML page (compatibility.md §5 ErrorsConcern)', async () => {
     const response = await whoami('/api/users/nobody/whatever');
     assert.equal(response.statusCode, 404, response.body);
     assert.equal(response.headers['content-type'], JSON_TYPE);
@@ -223,12 +223,12 @@ describe('GET /api/users/whoami (ref §5)', () => {
     assert.equal(english.body, '{"message":"Page not found","code":404}');
   });
 
-  it('answers a bad token with the 401 on any /api/ path, as Warden does on every request (ref §5)', async () => {
+  it('answers a bad token with the 401 on any /api/ path, as Warden does on every request (compatibility.md §5)', async () => {
     assertInvalidToken(await whoami('/api/animes', { authorization: `Bearer ${'z'.repeat(43)}` }));
   });
 });
 
-describe('whoami: token expiry (ref §1 access_token_expires_in, §5)', () => {
+describe('whoami: token expiry (compatibility.md §1 access_token_expires_in, §5)', () => {
   const ttl = 120;
   let t: TestMonban;
   before(async () => {
@@ -252,7 +252,7 @@ describe('whoami: token expiry (ref §1 access_token_expires_in, §5)', () => {
   });
 });
 
-describe('whoami: avatars on MONBAN_PUBLIC_URL (ref §5)', () => {
+describe('whoami: avatars on MONBAN_PUBLIC_URL (compatibility.md §5)', () => {
   const publicUrl = 'https://id.example.test';
   let t: TestMonban;
   before(async () => {

@@ -15,7 +15,7 @@ function assertRefused(env: Record<string, string>, variable: string, message: s
 }
 
 describe('settings for running in production', () => {
-  it("MONBAN_RATE_LIMIT: Shikimori's 5/s and 90/min by default (ref §6), a list of windows, or off", () => {
+  it("MONBAN_RATE_LIMIT: Shikimori's 5/s and 90/min by default (compatibility.md §6), a list of windows, or off", () => {
     assert.deepEqual(loadConfig({}).rateLimits, [
       { max: 5, windowMs: 1000 },
       { max: 90, windowMs: 60_000 },

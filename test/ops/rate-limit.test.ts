@@ -6,7 +6,7 @@ import { TcpProxy } from '../cluster/tcp-proxy.js';
 import { deleteKeys, redisUrl, skipWithoutRedis, testClient, testPrefix } from './redis-support.js';
 import { LogCapture } from './support.js';
 
-/** Shikimori's rack-attack answer to a throttled request (ref §6): no Retry-After, no rate-limit headers. */
+/** Shikimori's rack-attack answer to a throttled request (compatibility.md §6): no Retry-After, no rate-limit headers. */
 function assertThrottled(response: { statusCode: number; headers: Record<string, unknown>; body: string }): void {
   assert.equal(response.statusCode, 429);
   assert.equal(response.headers['content-type'], 'text/plain');
@@ -28,7 +28,7 @@ async function statuses(requests: Array<() => Promise<{ statusCode: number }>>):
 
 const times = <T>(n: number, make: () => T): T[] => Array.from({ length: n }, make);
 
-describe('rate limits per client address (ref §6, MONBAN_RATE_LIMIT)', () => {
+describe('rate limits per client address (compatibility.md §6, MONBAN_RATE_LIMIT)', () => {
   let t: TestMonban;
   before(async () => {
     // An hour's window: the test cannot outlast it, however slow the machine.
@@ -39,7 +39,7 @@ describe('rate limits per client address (ref §6, MONBAN_RATE_LIMIT)', () => {
   it('answers the request past the limit 429 "Retry later", text/plain, as rack-attack does', async () => {
     assert.deepEqual(await statuses(times(5, () => () => whoami(t))), [200, 200, 200, 200, 200]);
     assertThrottled(await whoami(t));
-    // The token endpoint too (ref §6: "all paths, /oauth/token included"), and in text, not an OAuth JSON error.
+    // The token endpoint too (compatibility.md §6: "all paths, /oauth/token included"), and in text, not an OAuth JSON error.
     assertThrottled(
       await t.server.inject({
         method: 'POST',

@@ -17,7 +17,7 @@ async function fill(path: string, background: boolean) {
   return database;
 }
 
-describe('SQLite checkpoints from a background thread (storage/sqlite-checkpointer.ts)', () => {
+describe('SQLite checkpoints from a background thread (storage/sqlite/checkpointer.ts)', () => {
   it('copies the log into the database file with no commit on the server connection', async () => {
     const path = join(dir, 'background.sqlite3');
     const database = await fill(path, true);

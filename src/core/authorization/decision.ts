@@ -1,6 +1,7 @@
 import type { OAuthContext } from '../context.js';
 import { AccessDenied, type OAuthError } from '../errors.js';
 import type { User } from '../model.js';
+import type { Stores } from '../ports/stores.js';
 import { isOob, withQuery } from '../redirect-uri.js';
 import { sameScopes } from '../scopes.js';
 import { randomSecret, secretHash } from '../secrets.js';
@@ -14,17 +15,18 @@ export function errorRedirect(redirectUri: string, error: OAuthError, state: str
 }
 
 /**
- * Issues an authorization code (RFC 6749 §4.1.2): 43 characters from the CSPRNG, single use, bound to the client,
+ * Issues an authorization code (RFC 6749 §4.1.2), in `stores` (the database, or the caller's transaction): 43 characters from the CSPRNG, single use, bound to the client,
  * the user, the redirect URI and the scopes, living MONBAN_CODE_TTL seconds. Only its hash is stored.
  */
 export async function approve(
   ctx: OAuthContext,
+  stores: Stores,
   request: AuthorizationRequest,
   user: User,
   scopes: string[],
 ): Promise<Redirect> {
   const code = randomSecret();
-  await ctx.stores.codes.create({
+  await stores.codes.create({
     codeHash: secretHash(code),
     applicationId: request.application.id,
     userId: user.id,
@@ -45,7 +47,7 @@ export function deny(request: AuthorizationRequest): Redirect | AccessDenied {
 
 /**
  * Shikimori skips the consent page when the user already holds a non-revoked token (expired ones count) for this
- * application with exactly these scopes (ref §4.1, Doorkeeper's `matching_token_for`).
+ * application with exactly these scopes (compatibility.md §4.1, Doorkeeper's `matching_token_for`).
  */
 export async function hasPriorConsent(ctx: OAuthContext, request: AuthorizationRequest, user: User): Promise<boolean> {
   const granted = await ctx.stores.tokens.grantedScopes(request.application.id, user.id);

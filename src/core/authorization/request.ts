@@ -48,7 +48,7 @@ async function checkClient(ctx: OAuthContext, clientId: string): Promise<Applica
 function checkRedirectUri(params: Params, application: Application): string {
   if (params.isDuplicated('redirect_uri')) throw new AuthorizationError(InvalidRequest.duplicated('redirect_uri'));
   const redirectUri = params.get('redirect_uri');
-  // Doorkeeper's validate_redirect_uri: a blank redirect_uri is invalid_redirect_uri, like a wrong one (ref §4.1).
+  // Doorkeeper's validate_redirect_uri: a blank redirect_uri is invalid_redirect_uri, like a wrong one (compatibility.md §4.1).
   if (redirectUri === undefined) throw new AuthorizationError(new InvalidRedirectUri());
   if (!application.redirectUris.some((registered) => redirectUriMatches(redirectUri, registered))) {
     throw new AuthorizationError(new InvalidRedirectUri());
@@ -70,7 +70,7 @@ function checkResponseType(params: Params): void {
 }
 
 /**
- * Validates an authorization request in Doorkeeper's order (ref §4.1): client_id, client, redirect_uri, then the
+ * Validates an authorization request in Doorkeeper's order (compatibility.md §4.1): client_id, client, redirect_uri, then the
  * errors that can be redirected: repeated parameters, response_type, scope.
  */
 export async function validateAuthorizationRequest(

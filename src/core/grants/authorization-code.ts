@@ -1,24 +1,23 @@
-import { authenticateClient } from '../client-authentication.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
 import { isExpired } from '../model.js';
 import { secretHash } from '../secrets.js';
 import { issueToken, type IssuedToken } from '../tokens.js';
 import type { Grant } from './grant.js';
 
-type Redemption = { issued: IssuedToken } | { replayOf: number } | { invalid: true };
+type Redemption = { issued: IssuedToken; grantId: number; userId: number } | { replayOf: number } | { invalid: true };
 
 /** RFC 6749 §4.1.3: exchanging an authorization code for tokens. */
 export const authorizationCodeGrant: Grant = {
   type: 'authorization_code',
   params: ['code', 'redirect_uri', 'code_verifier'],
 
-  async handle(ctx, params, credentials) {
+  async handle(ctx, params, authentication) {
     const code = params.get('code');
     if (code === undefined) throw InvalidRequest.missing('code');
-    // Doorkeeper checks redirect_uri's presence before the client (ref §4.3).
+    // Doorkeeper checks redirect_uri's presence before the client (compatibility.md §4.3).
     const redirectUri = params.get('redirect_uri');
     if (redirectUri === undefined) throw InvalidRequest.missing('redirect_uri');
-    const client = await authenticateClient(ctx.stores, credentials);
+    const client = await authentication.authenticate(ctx.stores);
     const codeHash = secretHash(code);
     const now = ctx.now();
 
@@ -43,12 +42,19 @@ export const authorizationCodeGrant: Grant = {
         expiresIn: ctx.accessTokenTtl,
         at: now,
       });
-      return { issued };
+      return { issued, grantId: grant.id, userId: grant.userId };
     });
 
-    if ('issued' in redemption) return redemption.issued;
+    if ('issued' in redemption) {
+      const { grantId, userId } = redemption;
+      ctx.events.emit({ type: 'code.redeemed', applicationId: client.id, userId, grantId });
+      return redemption.issued;
+    }
     // RFC 6749 §4.1.2, RFC 9700 §4.5: a code used twice revokes every token issued from it.
-    if ('replayOf' in redemption) await ctx.stores.tokens.revokeFamily(redemption.replayOf, now);
+    if ('replayOf' in redemption) {
+      const tokensRevoked = await ctx.stores.tokens.revokeFamily(redemption.replayOf, now);
+      ctx.events.emit({ type: 'code.replayed', applicationId: client.id, grantId: redemption.replayOf, tokensRevoked });
+    }
     throw new InvalidGrant();
   },
 };

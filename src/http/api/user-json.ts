@@ -2,7 +2,7 @@ import type { User } from '../../core/model.js';
 import { AVATAR_SIZES } from '../assets.js';
 
 /**
- * Shikimori's UserInfoSerializer, field for field and in its order (ref §5); `email` is appended only for a token
+ * Shikimori's UserInfoSerializer, field for field and in its order (compatibility.md §5); `email` is appended only for a token
  * with the `email` scope. `name` and `birth_on` are always null on Shikimori.
  */
 export function userJson(user: User, publicUrl: string, withEmail: boolean): Record<string, unknown> {

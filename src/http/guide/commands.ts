@@ -7,7 +7,7 @@
 export interface GuideValues {
   baseUrl: string;
   clientId?: string | undefined;
-  /** The first line of the application's redirect URIs, as Shikimori's guide uses (ref §7). */
+  /** The first line of the application's redirect URIs, as Shikimori's guide uses (compatibility.md §7). */
   redirectUri?: string | undefined;
   scopes: readonly string[];
   code?: string | undefined;
@@ -41,7 +41,7 @@ export function shellWord(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Step 2: Shikimori's link, `scope=` included even when empty (ref §7); scopes are joined by spaces. */
+/** Step 2: Shikimori's link, `scope=` included even when empty (compatibility.md §7); scopes are joined by spaces. */
 export function authorizationUrl(values: GuideValues): string {
   const query = new URLSearchParams({
     client_id: or(values.clientId, PLACEHOLDERS.clientId),
@@ -76,7 +76,7 @@ export function whoamiCommand(values: GuideValues): string {
   ]);
 }
 
-/** Step 5: the refresh; no redirect_uri is needed (ref §7). */
+/** Step 5: the refresh; no redirect_uri is needed (compatibility.md §7). */
 export function refreshCommand(values: GuideValues): string {
   return command([
     `curl -X POST ${shellWord(`${values.baseUrl}/oauth/token`)}`,

@@ -95,7 +95,7 @@ if (guide && picker) {
     return false;
   }
 
-  /** Sends a request and shows its status and body (every status: Shikimori's page shows 401s too, ref §7). */
+  /** Sends a request and shows its status and body (every status: Shikimori's page shows 401s too, compatibility.md §7). */
   type Body = Record<string, unknown>;
   async function send(responseId: string, url: string, init: RequestInit): Promise<Body | undefined> {
     try {
@@ -123,7 +123,7 @@ if (guide && picker) {
     render();
   }
 
-  /** The token endpoint as Shikimori's own guide calls it: a JSON body (ref §7). */
+  /** The token endpoint as Shikimori's own guide calls it: a JSON body (compatibility.md §7). */
   function postToken(fields: Record<string, string>): RequestInit {
     return { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fields) };
   }

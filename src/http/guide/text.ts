@@ -1,6 +1,6 @@
 import type { Locale } from '../../core/model.js';
 
-/** The guide page's words, in English and Russian (the seed guide, ref §7, and what the live parts add). */
+/** The guide page's words, in English and Russian (the seed guide, compatibility.md §7, and what the live parts add). */
 const EN = {
   title: 'OAuth2 Guide',
   intro: 'How an application gets access to a Monban account, step by step. Signed in, you can try every step here with one of your applications.',

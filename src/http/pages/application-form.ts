@@ -9,7 +9,7 @@ import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 import { applicationPath, frame, type SignedInFrame } from './applications.js';
 
-/** The form that registers or edits an application, and the edit page's credentials section (ref §3). */
+/** The form that registers or edits an application, and the edit page's credentials section (compatibility.md §3). */
 
 export interface FormView extends SignedInFrame {
   /** Absent for a new application. */

@@ -11,7 +11,7 @@ import { copyButton, csrfField, notice } from './form.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 
-/** The application pages (ref §3). Field ids are `application_<field>`, so tests and people find them by label. */
+/** The application pages (compatibility.md §3). Field ids are `application_<field>`, so tests and people find them by label. */
 
 export interface SignedInFrame {
   locale: Locale;
@@ -159,7 +159,7 @@ export interface CredentialsView extends SignedInFrame {
   created: boolean;
 }
 
-/** The one page that ever shows a client secret: right after creation or regeneration (checklist §M 92). */
+/** The one page that ever shows a client secret: right after creation or regeneration (security.md #92). */
 export function credentialsPage(view: CredentialsView): string {
   const { locale, application } = view;
   const body = html`

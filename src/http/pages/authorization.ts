@@ -7,7 +7,7 @@ import { copyButton, csrfField } from './form.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
 
-/** Where the answer goes: the client's host, or a code shown here for an out-of-band client (checklist §F 39). */
+/** Where the answer goes: the client's host, or a code shown here for an out-of-band client (security.md #39). */
 function destination(locale: Locale, redirectUri: string): string {
   if (isOob(redirectUri)) return t(locale, 'redirectsOob');
   let host = redirectUri;
@@ -24,24 +24,22 @@ export interface ConsentView {
   locale: Locale;
   user: User;
   request: AuthorizationRequest;
+  /** The id of the request the server keeps: the forms carry it, and nothing else of the request. */
+  requestId: string;
   csrfToken: string;
   problem?: 'no_scope_chosen' | undefined;
   /** The page the language switch comes back to. */
   path?: string | undefined;
 }
 
-/** Shikimori's consent page (ref §3): one ticked checkbox per scope; Authorize and Deny post to /oauth/authorize. */
+/** Shikimori's consent page (compatibility.md §3): one ticked checkbox per scope; Authorize and Deny post to /oauth/authorize. */
 export function consentPage(view: ConsentView): string {
   const { locale, request } = view;
   const app = request.application;
   const description = locale === 'ru' ? app.descriptionRu || app.descriptionEn : app.descriptionEn || app.descriptionRu;
   const hidden = html`
     ${csrfField(view.csrfToken)}
-    <input type="hidden" name="client_id" value="${app.uid}">
-    <input type="hidden" name="redirect_uri" value="${request.redirectUri}">
-    <input type="hidden" name="state" value="${request.state ?? ''}">
-    <input type="hidden" name="response_type" value="code">
-    <input type="hidden" name="scope" value="${request.scopes.join(' ')}">`;
+    <input type="hidden" name="request_id" value="${view.requestId}">`;
   const body = html`
 <section class="card consent">
   <h1>${t(locale, 'authorizationRequired')}</h1>
@@ -72,7 +70,7 @@ export function consentPage(view: ConsentView): string {
   return layout(frame, body);
 }
 
-/** The out-of-band code page (ref §3): the code in `<code id="authorization_code">`, not in the title. */
+/** The out-of-band code page (compatibility.md §3): the code in `<code id="authorization_code">`, not in the title. */
 export function codePage(locale: Locale, user: User, code: string, csrfToken: string): string {
   const body = html`
 <section class="card">

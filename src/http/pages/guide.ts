@@ -14,7 +14,7 @@ import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 
 /**
- * The guide at /oauth (ref §7): the seed guide's five steps, and for a signed-in developer, the same steps made
+ * The guide at /oauth (compatibility.md §7): the seed guide's five steps, and for a signed-in developer, the same steps made
  * live with one of their applications. Without JavaScript the page still builds the link and the commands (the
  * application and scopes form is a GET); only the requests from the page (steps 3 to 5) need the script.
  */
@@ -34,7 +34,7 @@ export interface GuideView {
   scopes: string[];
 }
 
-/** What the application may ask for: its scopes, or the server's when it has none (ref §3). */
+/** What the application may ask for: its scopes, or the server's when it has none (compatibility.md §3). */
 export function scopesOf(application: Application): string[] {
   return orderScopes(application.scopes.length > 0 ? application.scopes : DEFAULT_SCOPES);
 }

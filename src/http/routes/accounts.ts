@@ -15,7 +15,8 @@ type WithReturnTo = { Querystring: { return_to?: string } };
 /**
  * Sign up, sign in and sign out. Every form is CSRF-protected and refused from other origins. Failed sign-ins are
  * throttled per nickname and per address (accounts/throttle.ts), with the same answer whether the nickname exists;
- * accounts created are limited per address.
+ * accounts created are limited per address. Each attempt takes its place under the limits before the password is
+ * checked or the account made, so that simultaneous attempts cannot all slip under them.
  */
 export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const guarded = { onRequest: sameOriginGuard(deps.config.publicUrl), preHandler: app.csrfProtection };
@@ -35,18 +36,23 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     const form = formBody(request.body);
     const nickname = formText(form, 'nickname');
     const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname };
-    // Limited: the password is not even checked, so a right guess inside the window gains nothing (checklist §E 32).
-    if (await throttle.blocked(nickname, clientAddress(request))) {
+    // Past a limit the password is not even checked, so a right guess inside the window gains nothing.
+    const signIn = await throttle.attempt(
+      nickname,
+      clientAddress(request),
+      () => checkCredentials(deps.ctx.stores, nickname, formText(form, 'password')),
+      (user) => user === undefined,
+    );
+    if (signIn.throttled || !signIn.result) {
+      deps.ctx.events.emit({ type: 'sign_in.failed', nickname, throttled: signIn.throttled });
+    }
+    if (signIn.throttled) {
       reply.header('retry-after', String(Math.ceil(throttle.windowMs / 1000)));
       return sendPage(reply, 429, signInPage({ ...view, error: t(page.locale, 'tooManySignIns') }));
     }
-    const user = await checkCredentials(deps.ctx.stores, nickname, formText(form, 'password'));
-    if (!user) {
-      await throttle.failed(nickname, clientAddress(request));
-      return sendPage(reply, 401, signInPage({ ...view, error: t(page.locale, 'badCredentials') }));
-    }
-    await throttle.succeeded(nickname);
-    await startSession(deps.ctx, request, reply, user, deps.cookies);
+    if (!signIn.result) return sendPage(reply, 401, signInPage({ ...view, error: t(page.locale, 'badCredentials') }));
+    await startSession(deps.ctx, request, reply, signIn.result, deps.cookies);
+    deps.ctx.events.emit({ type: 'sign_in.succeeded', userId: signIn.result.id });
     return seeOther(reply, returnTo);
   });
 
@@ -64,15 +70,16 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     const nickname = formText(form, 'nickname');
     const email = formText(form, 'email');
     const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname, email };
-    if (await signUps.blocked(clientAddress(request))) {
-      reply.header('retry-after', String(Math.ceil(signUps.windowMs / 1000)));
-      return sendPage(reply, 429, signUpPage({ ...view, error: t(page.locale, 'tooManySignUps') }));
-    }
     try {
       const registration = { nickname, email, password: formText(form, 'password'), locale: page.locale };
-      const user = await registerUser(deps.ctx.stores, registration, deps.ctx.now());
-      await signUps.created(clientAddress(request));
-      await startSession(deps.ctx, request, reply, user, deps.cookies);
+      const signUp = await signUps.attempt(clientAddress(request), () =>
+        registerUser(deps.ctx.stores, registration, deps.ctx.now()),
+      );
+      if (signUp.throttled) {
+        reply.header('retry-after', String(Math.ceil(signUps.windowMs / 1000)));
+        return sendPage(reply, 429, signUpPage({ ...view, error: t(page.locale, 'tooManySignUps') }));
+      }
+      await startSession(deps.ctx, request, reply, signUp.result, deps.cookies);
       return seeOther(reply, returnTo);
     } catch (err) {
       if (!(err instanceof RegistrationError)) throw err;

@@ -19,7 +19,7 @@ declare module 'fastify' {
 }
 
 /**
- * Shikimori authenticates a bearer token on every API request, public ones included (ref §5): a token that is
+ * Shikimori authenticates a bearer token on every API request, public ones included (compatibility.md §5): a token that is
  * unknown, expired, revoked or has none of the default scopes answers 401 with Doorkeeper's body, whose odd
  * `"state":"unauthorized"` comes from passing `state: :unauthorized` into its error body.
  */
@@ -65,11 +65,11 @@ export async function apiRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
     return sendWire(reply, errorResponse(asOAuthError(err)));
   });
 
-  /** GET /api/users/whoami: the token's user; `null` without a token (ref §5). */
+  /** GET /api/users/whoami: the token's user; `null` without a token (compatibility.md §5). */
   app.get('/users/whoami', async (request, reply) => {
     const token = request.accessToken;
     if (!token) return reply.type('application/json; charset=utf-8').send('null');
-    // A client_credentials token has no user; Shikimori's User.find(nil) ends in its 404 (ref §4.5).
+    // A client_credentials token has no user; Shikimori's User.find(nil) ends in its 404 (compatibility.md §4.5).
     if (token.userId === null) return reply.code(404).send(notFound(request));
     const user = request.accessTokenUser;
     if (!user) return sendWire(reply, errorResponse(new InvalidToken(), 'unauthorized'));

@@ -70,7 +70,7 @@ function settingsOf(application: Application): ApplicationSettings {
 }
 
 /**
- * Application management (ref §3): everyone signed in reads an application's page; only its owner or an
+ * Application management (compatibility.md §3): everyone signed in reads an application's page; only its owner or an
  * administrator changes it. Every state-changing form is CSRF-protected and refused from other origins.
  */
 export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
@@ -144,6 +144,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     const saved = await createApplication(stores, page.user, values, deps.ctx.now());
     if (!saved.ok) return sendPage(reply, 422, applicationFormPage({ ...page, values, problems: saved.problems }));
     const { application, clientSecret } = saved.value;
+    deps.ctx.events.emit({ type: 'application.created', applicationId: application.id, ownerId: page.user.id });
     return sendPage(reply, 201, credentialsPage({ ...page, application, clientSecret, created: true }));
   });
 
@@ -183,6 +184,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     if (!found) return reply;
     const { page, application } = found;
     const clientSecret = await regenerateSecret(stores, application, deps.ctx.now());
+    deps.ctx.events.emit({ type: 'application.secret_regenerated', applicationId: application.id, byUserId: page.user.id });
     return sendPage(reply, 200, credentialsPage({ ...page, application, clientSecret, created: false }));
   });
 
@@ -199,13 +201,16 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     return seeOther(reply, '/oauth/applications?notice=deleted');
   });
 
-  /** Shikimori's `POST /oauth/applications/:id/revoke` (ref §3): this user's tokens and codes, all at once. */
+  /** Shikimori's `POST /oauth/applications/:id/revoke` (compatibility.md §3): this user's tokens and codes, all at once. */
   app.post<WithId>('/oauth/applications/:id/revoke', guarded, async (request, reply) => {
     const page = await signedIn(request, reply);
     if (!page) return reply;
     const application = await findApplication(request.params.id);
     if (!application) return notFound(reply, page);
-    await revokeAccess(stores, page.user.id, application.id, deps.ctx.now());
+    const revoked = await revokeAccess(stores, page.user.id, application.id, deps.ctx.now());
+    if (revoked.tokens > 0) {
+      deps.ctx.events.emit({ type: 'token.revoked', applicationId: application.id, userId: page.user.id, by: 'user' });
+    }
     const fromList = formText(formBody(request.body), 'return_to') === '/oauth/applications';
     return seeOther(reply, `${fromList ? '/oauth/applications' : applicationPath(application)}?notice=revoked`);
   });

@@ -3,6 +3,7 @@ import {
   decideAuthorization,
   startAuthorization,
   type AuthorizationOutcome,
+  type Decider,
   type Decision,
 } from '../../core/authorization/flow.js';
 import { DESCRIPTIONS, InvalidRequest, OAuthError } from '../../core/errors.js';
@@ -12,29 +13,37 @@ import type { HttpDeps } from '../deps.js';
 import { pageContext, sendPage, type PageContext } from '../page-context.js';
 import { authorizationErrorPage, codePage, consentPage } from '../pages/authorization.js';
 import { sameOriginGuard } from '../same-origin.js';
+import { sessionIdOf } from '../session.js';
 import { bodyParams } from '../wire.js';
 
-/** Fields of Monban's consent form that are not authorization request parameters. */
-const FORM_FIELDS = ['_csrf', '_method', 'scope_choice', 'scopes'];
-
 /**
- * The consent form's answer: the request from its hidden fields, and the decision. The form is form-encoded, so any
- * other body (JSON, multipart), or a repeated `_method` or `scope_choice`, is a forged form and gets no decision.
+ * The consent form's answer: the id of the request the server keeps, and the decision. The form is form-encoded, so
+ * any other body (JSON, multipart), or a repeated field, is a forged form and gets no decision.
  */
-function consentAnswer(request: FastifyRequest, deny: boolean): { params: Params; decision: Decision } | OAuthError {
+function consentAnswer(
+  request: FastifyRequest,
+  deny: boolean,
+): { requestId: string | undefined; decision: Decision } | OAuthError {
   const formEncoded = /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '');
   if (!formEncoded) return new InvalidRequest(DESCRIPTIONS.invalidRequest);
-  const body = bodyParams(request.body);
-  const form = new Params(body);
-  const params = new Params(Object.fromEntries(Object.entries(body).filter(([k]) => !FORM_FIELDS.includes(k))));
+  const form = new Params(bodyParams(request.body));
   try {
-    if (deny || form.get('_method')?.toLowerCase() === 'delete') return { params, decision: { approve: false } };
+    const duplicate = form.firstDuplicate(['scopes']);
+    if (duplicate !== undefined) return InvalidRequest.duplicated(duplicate);
+    const requestId = form.get('request_id');
+    if (deny || form.get('_method')?.toLowerCase() === 'delete') return { requestId, decision: { approve: false } };
     const chosenScopes = form.get('scope_choice') ? form.getAll('scopes') : undefined;
-    return { params, decision: { approve: true, chosenScopes } };
+    return { requestId, decision: { approve: true, chosenScopes } };
   } catch (err) {
     if (err instanceof OAuthError) return err;
     throw err;
   }
+}
+
+/** The signed-in user and their session, which pending authorization requests are bound to. */
+function deciderOf(request: FastifyRequest, page: PageContext): Decider | undefined {
+  const sessionKey = sessionIdOf(request);
+  return page.user && sessionKey ? { user: page.user, sessionKey } : undefined;
 }
 
 function signInFirst(reply: FastifyReply, returnTo: string): FastifyReply {
@@ -60,6 +69,7 @@ function render(reply: FastifyReply, page: PageContext, user: User, outcome: Aut
           locale: page.locale,
           user,
           request: outcome.request,
+          requestId: outcome.requestId,
           csrfToken: page.csrfToken(),
           problem: outcome.problem,
           path: page.path,
@@ -68,24 +78,31 @@ function render(reply: FastifyReply, page: PageContext, user: User, outcome: Aut
   }
 }
 
-/** GET /oauth/authorize (RFC 6749 §4.1.1), the consent form's answer, and the out-of-band code page (ref §4). */
+/** GET /oauth/authorize (RFC 6749 §4.1.1), the consent form's answer, and the out-of-band code page (compatibility.md §4). */
 export async function authorizeRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const sameOrigin = sameOriginGuard(deps.config.publicUrl);
 
-  app.get('/oauth/authorize', async (request, reply) => {
+  // HEAD must not issue a code (RFC 9110 §9.2.1: a safe method), yet Fastify answers it by running the GET
+  // handler, which issues one on prior consent. Nor can HEAD answer "as GET would" without deciding: with prior
+  // consent that answer is a redirect carrying a new code. So HEAD is not a method of this resource (405, with
+  // the methods that are: RFC 9110 §15.5.6); nothing is read or written.
+  app.head('/oauth/authorize', async (_request, reply) => reply.code(405).header('allow', 'GET, POST, DELETE').send());
+  app.get('/oauth/authorize', { exposeHeadRoute: false }, async (request, reply) => {
     const page = await pageContext(deps, request, reply);
-    if (!page.user) return signInFirst(reply, request.url);
-    const outcome = await startAuthorization(deps.ctx, new Params(request.query as Record<string, unknown>), page.user);
-    return render(reply, page, page.user, outcome);
+    const decider = deciderOf(request, page);
+    if (!decider) return signInFirst(reply, request.url);
+    const outcome = await startAuthorization(deps.ctx, new Params(request.query as Record<string, unknown>), decider);
+    return render(reply, page, decider.user, outcome);
   });
 
   async function decide(request: FastifyRequest, reply: FastifyReply, deny: boolean): Promise<FastifyReply> {
     const page = await pageContext(deps, request, reply);
-    if (!page.user) return reply.code(303).header('location', '/users/sign_in').send();
+    const decider = deciderOf(request, page);
+    if (!decider) return reply.code(303).header('location', '/users/sign_in').send();
     const answer = consentAnswer(request, deny);
-    if (answer instanceof OAuthError) return render(reply, page, page.user, { kind: 'error', error: answer });
-    const outcome = await decideAuthorization(deps.ctx, answer.params, page.user, answer.decision);
-    return render(reply, page, page.user, outcome);
+    if (answer instanceof OAuthError) return render(reply, page, decider.user, { kind: 'error', error: answer });
+    const outcome = await decideAuthorization(deps.ctx, answer.requestId, decider, answer.decision);
+    return render(reply, page, decider.user, outcome);
   }
 
   const guarded = { onRequest: sameOrigin, preHandler: app.csrfProtection };

@@ -28,7 +28,7 @@ function selection(applications: Application[], query: GuideQuery['Querystring']
   return { selected, scopes };
 }
 
-/** GET /oauth: the interactive guide (ref §7), and its assets. */
+/** GET /oauth: the interactive guide (compatibility.md §7), and its assets. */
 export async function guideRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const modules = new Map(await Promise.all(MODULES.map(async (name) => [name, await browserModule(name)] as const)));
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Application } from '../../core/model.js';
 import type { Database } from '../schema.js';
-import type { ApplicationChanges, ApplicationStore, NewApplication } from '../stores.js';
+import type { ApplicationChanges, ApplicationStore, NewApplication } from '../../core/ports/stores.js';
 import type { Queries } from './queries.js';
 import { toApplication } from './rows.js';
 

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Stores } from '../stores.js';
+import type { Stores } from '../../core/ports/stores.js';
 import { SqlApplicationStore } from './applications.js';
+import { SqlAuthorizationRequestStore } from './authorization-requests.js';
 import { SqlAuthorizationCodeStore } from './codes.js';
 import { compileQueries, type Queries } from './queries.js';
 import { SqlSessionStore } from './sessions.js';
@@ -16,6 +17,7 @@ export function sqlStores(db: Kysely<Database>, queries: Queries = compileQuerie
     codes: new SqlAuthorizationCodeStore(db, queries.codes),
     tokens: new SqlAccessTokenStore(db, queries.tokens),
     sessions: new SqlSessionStore(db, queries.sessions),
+    authorizationRequests: new SqlAuthorizationRequestStore(db),
     transaction: (fn) => db.transaction().execute((trx) => fn(sqlStores(trx, queries))),
   };
 }

@@ -8,7 +8,7 @@ type Slot<P> = { name: keyof P } | { value: unknown };
 
 /**
  * The SQL text of every PreparedQuery, with a name for it: a driver that can keep a statement prepared on the
- * server (PostgreSQL, storage/postgres.ts) does so for these texts, and parses and plans each once per connection.
+ * server (PostgreSQL, storage/postgres/open.ts) does so for these texts, and parses and plans each once per connection.
  */
 export const PREPARED_STATEMENT_NAMES = new Map<string, string>();
 

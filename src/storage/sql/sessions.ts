@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { User } from '../../core/model.js';
 import type { Database } from '../schema.js';
-import type { SessionStore } from '../stores.js';
+import type { SessionStore } from '../../core/ports/stores.js';
 import type { Queries } from './queries.js';
 import { toUser } from './rows.js';
 

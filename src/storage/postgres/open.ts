@@ -1,11 +1,11 @@
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
-import type { OpenDatabase } from './database.js';
-import { POSTGRES } from './dialect.js';
-import type { Database } from './schema.js';
-import { isUnavailable } from './sql/errors.js';
-import { PREPARED_STATEMENT_NAMES } from './sql/prepared.js';
-import { withUnavailability } from './unavailable-dialect.js';
+import type { OpenDatabase } from '../database.js';
+import { POSTGRES } from './traits.js';
+import type { Database } from '../schema.js';
+import { isUnavailable } from '../sql/errors.js';
+import { PREPARED_STATEMENT_NAMES } from '../sql/prepared.js';
+import { withUnavailability } from '../unavailable-dialect.js';
 
 /**
  * Bounds on every wait, so that an unreachable or hung database gives fast 503s and never a hung request: a

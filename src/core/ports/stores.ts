@@ -1,8 +1,8 @@
-import type { AccessToken, Application, AuthorizationCode, Locale, User } from '../core/model.js';
+import type { AccessToken, Application, AuthorizationCode, Locale, PendingAuthorization, User } from '../model.js';
 
 /**
  * Narrow stores, one per concern. Logic lives above them; they persist, and each states the atomicity the protocol
- * relies on. Every backend runs one contract suite (test/storage/contract.ts).
+ * relies on. Every backend runs one contract suite (the store contract, contract.ts among the tests).
  */
 
 export interface NewUser {
@@ -19,9 +19,10 @@ export class NicknameTaken extends Error {
 }
 
 export interface UserStore {
-  /** Nicknames are unique regardless of case; a taken one throws NicknameTaken. */
+  /** Nicknames are unique by core/nickname-key.ts (case, width, look-alikes); a taken one throws NicknameTaken. */
   create(user: NewUser): Promise<User>;
   findById(id: number): Promise<User | undefined>;
+  /** By the same key; a look-alike of a nickname finds its account. */
   findByNickname(nickname: string): Promise<{ user: User; passwordHash: string } | undefined>;
   touchLastOnline(id: number, at: number): Promise<void>;
   updatePassword(id: number, passwordHash: string, at: number): Promise<void>;
@@ -86,12 +87,18 @@ export interface AuthorizationCodeStore {
   create(code: NewAuthorizationCode): Promise<AuthorizationCode>;
   /**
    * Marks the unconsumed code with this hash, issued to this application, as consumed, and returns it. Of any number
-   * of concurrent callers, in any number of processes, exactly one gets the code; the others get undefined.
+   * of concurrent callers, in any number of processes, exactly one gets the code; the others get undefined. A code
+   * whose application or user no longer exists is never consumed (see AccessTokenStore).
    */
   consume(codeHash: string, applicationId: number, at: number): Promise<AuthorizationCode | undefined>;
   findByHash(codeHash: string): Promise<AuthorizationCode | undefined>;
   /** Revokes every unconsumed code of this user for this application, so none can be redeemed; returns how many. */
   revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number>;
+  /**
+   * Revokes every unconsumed code of this user, for every application (a password change); returns the ids of the
+   * applications that held one, each once.
+   */
+  revokeAllOfUser(userId: number, at: number): Promise<number[]>;
 }
 
 export interface NewAccessToken {
@@ -115,12 +122,17 @@ export interface LiveGrant {
   lastUsedAt: number | null;
 }
 
-/** A token read together with its user (none for a client_credentials token, or a user since deleted). */
+/** A token read together with its user (none for a client_credentials token). */
 export interface TokenWithUser {
   token: AccessToken;
   user: User | undefined;
 }
 
+/**
+ * The lookups that authenticate a token (findByToken, findByTokenWithUser, findByRefreshToken, lockForRefresh) find
+ * none whose application, or user when it has one, no longer exists: in the same statement, so that a row deleted
+ * without its cascade (SQLite with foreign keys off, or a hand-made delete) never leaves a working token.
+ */
 export interface AccessTokenStore {
   create(token: NewAccessToken): Promise<AccessToken>;
   findByToken(tokenHash: string): Promise<AccessToken | undefined>;
@@ -131,7 +143,7 @@ export interface AccessTokenStore {
    * Inside a transaction: locks the live (non-revoked) token with this refresh token until the transaction ends,
    * and returns it; undefined when there is none. A revocation or completeRotation of that token, in any process,
    * waits for the transaction, and one that committed first makes this return undefined: a refresh either
-   * completes before the old token is revoked, or fails (ref §4.4).
+   * completes before the old token is revoked, or fails.
    */
   lockForRefresh(refreshTokenHash: string): Promise<AccessToken | undefined>;
   /** Revokes one token (its access and refresh token together); false if it was already revoked. */
@@ -140,7 +152,7 @@ export interface AccessTokenStore {
   revokeFamily(grantId: number, at: number): Promise<number>;
   /**
    * Doorkeeper's `revoke_previous_refresh_token!`: on a token's first use, revokes the token whose refresh token it
-   * replaced and forgets the link, so the old refresh token stops working from then on (ref §4.4).
+   * replaced and forgets the link, so the old refresh token stops working from then on (compatibility.md §4.4).
    */
   completeRotation(token: AccessToken, at: number): Promise<void>;
   /** The scope sets of this user's non-revoked tokens for this application, newest first (for skipping consent). */
@@ -153,6 +165,12 @@ export interface AccessTokenStore {
   touchLastUsed(ids: readonly number[], at: number, minIntervalMs: number): Promise<number>;
   /** Revokes every live token of this user for this application; returns how many were live. */
   revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number>;
+  /**
+   * Revokes every live token of this user, for every application (a password change), including one a concurrent
+   * refresh adds while this waits for it, as revokeFamily does; returns the ids of the applications that held one,
+   * each once.
+   */
+  revokeAllOfUser(userId: number, at: number): Promise<number[]>;
   /** This user's non-revoked tokens, oldest first. */
   liveGrantsOfUser(userId: number): Promise<LiveGrant[]>;
 }
@@ -172,6 +190,30 @@ export interface Stores {
   codes: AuthorizationCodeStore;
   tokens: AccessTokenStore;
   sessions: SessionStore;
+  authorizationRequests: AuthorizationRequestStore;
   /** Runs fn with stores bound to one transaction: all of its writes land, or none. */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
+}
+
+export interface NewPendingAuthorization {
+  idHash: string;
+  sessionHash: string;
+  userId: number;
+  applicationId: number;
+  redirectUri: string;
+  scopes: string[];
+  state: string | undefined;
+  at: number;
+  expiresAt: number;
+}
+
+export interface AuthorizationRequestStore {
+  create(request: NewPendingAuthorization): Promise<void>;
+  /** The undecided, unexpired request with this id, made in this session. */
+  findOpen(idHash: string, sessionHash: string, now: number): Promise<PendingAuthorization | undefined>;
+  /**
+   * Marks the undecided, unexpired request with this id, made in this session, as decided, and returns it. Of any
+   * number of concurrent callers, in any number of processes, exactly one gets it; the others get undefined.
+   */
+  decide(idHash: string, sessionHash: string, now: number): Promise<PendingAuthorization | undefined>;
 }

@@ -1,7 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { workerData } from 'node:worker_threads';
 
-/** The worker thread of SqliteCheckpointer (sqlite-checkpointer.ts). */
+/** The worker thread of SqliteCheckpointer (checkpointer.ts). */
 const { path, intervalMs } = workerData as { path: string; intervalMs: number };
 /** better-sqlite3's own errors lose their message on the way out of a thread; a plain Error keeps it. */
 function open(): SQLite.Database {
@@ -14,7 +14,8 @@ function open(): SQLite.Database {
 }
 const db = open();
 db.pragma('busy_timeout = 5000');
-// This connection only checkpoints: it never needs to be the one that does it on commit.
+// This connection only checkpoints: it never needs to be the one that does it on commit. It never writes a row
+// either, so it needs no `foreign_keys = ON`: that setting governs only the writes of the connection that has it.
 db.pragma('wal_autocheckpoint = 0');
 // It runs until SqliteCheckpointer.close() terminates the thread, which also closes this connection.
 setInterval(() => {

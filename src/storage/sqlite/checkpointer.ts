@@ -18,7 +18,7 @@ export class SqliteCheckpointer {
   private closing = false;
 
   constructor(path: string, onStop: (err: Error) => void, intervalMs = CHECKPOINT_INTERVAL_MS) {
-    this.worker = new Worker(new URL('./sqlite-checkpointer-worker.js', import.meta.url), {
+    this.worker = new Worker(new URL('./checkpointer-worker.js', import.meta.url), {
       workerData: { path, intervalMs },
     });
     let failure: Error | undefined;

@@ -3,7 +3,7 @@
  * PostgreSQL is starting or shutting down, or SQLite stayed locked past its busy timeout. Nothing was decided, so
  * the request may be retried; the protocol answers `temporarily_unavailable` (503), pages a 503 page.
  *
- * Raised only by the storage layer, in one place (storage/unavailable-dialect.ts), never by a store method.
+ * Raised only by the storage layer, in one place (the driver wrapper in unavailable-dialect.ts), never by a store method.
  */
 export class StorageUnavailable extends Error {
   override name = 'StorageUnavailable';

@@ -1,0 +1,78 @@
+/**
+ * What the protocol did, told to whoever listens (metrics, logs, later an audit log): one closed set of typed
+ * events, one emitter. The core emits; it never knows who listens. Ids are Monban's row ids; `clientId` is the
+ * public client_id as the client sent it (which may name no application). No event carries a secret.
+ */
+
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+export type MonbanEvent =
+  /** The user approved an authorization request, or had approved the same scopes before (`prior`). */
+  | { type: 'authorization.granted'; applicationId: number; userId: number; scopes: string[]; prior: boolean }
+  /** The user denied an authorization request. */
+  | { type: 'authorization.denied'; applicationId: number; userId: number }
+  /** An authorization code was exchanged for tokens. */
+  | { type: 'code.redeemed'; applicationId: number; userId: number; grantId: number }
+  /** A code already used was presented again; every token issued from it was revoked (RFC 9700 §4.5). */
+  | { type: 'code.replayed'; applicationId: number; grantId: number; tokensRevoked: number }
+  /** The token endpoint issued an access token. */
+  | { type: 'token.issued'; grantType: GrantType; applicationId: number; userId: number | null; tokenId: number }
+  /** A refresh token was exchanged for a new pair (also told as token.issued). */
+  | { type: 'token.refreshed'; applicationId: number; userId: number | null; previousTokenId: number; tokenId: number }
+  /** A refresh was refused: an unknown, revoked or rotated-out refresh token, or another client's. */
+  | { type: 'refresh.refused'; applicationId: number | null; reason: 'unknown_token' | 'wrong_client' | 'invalid_scope' }
+  /** A token was revoked by its client (RFC 7009) or by its user (the applications page). */
+  | { type: 'token.revoked'; applicationId: number; userId: number | null; by: 'client' | 'user' }
+  /** A client presented credentials that do not authenticate it. */
+  | {
+      type: 'client.authentication_failed';
+      clientId: string | null;
+      method: 'client_secret_basic' | 'client_secret_post' | 'none';
+    }
+  /** A sign-in with the right password. */
+  | { type: 'sign_in.succeeded'; userId: number }
+  /** A sign-in with a wrong password or an unknown nickname (`throttled`: refused before any check). */
+  | { type: 'sign_in.failed'; nickname: string; throttled: boolean }
+  /** An application was registered. */
+  | { type: 'application.created'; applicationId: number; ownerId: number }
+  /** An application's client secret was replaced; the old one stopped working. */
+  | { type: 'application.secret_regenerated'; applicationId: number; byUserId: number };
+
+export type EventType = MonbanEvent['type'];
+export type EventOf<T extends EventType> = Extract<MonbanEvent, { type: T }>;
+export type Listener<T extends EventType> = (event: EventOf<T>) => void;
+
+/**
+ * A typed emitter. Listeners run synchronously, in the order they subscribed; one that throws is reported and does
+ * not stop the others or the request. With nobody listening, emit is one Map lookup.
+ */
+export class Events {
+  private readonly listeners = new Map<EventType, Array<(event: MonbanEvent) => void>>();
+
+  constructor(private readonly reportError: (err: unknown) => void = () => {}) {}
+
+  on<T extends EventType>(type: T, listener: Listener<T>): () => void {
+    const list = this.listeners.get(type) ?? [];
+    const entry = listener as (event: MonbanEvent) => void;
+    this.listeners.set(type, [...list, entry]);
+    return () => {
+      const now = this.listeners.get(type) ?? [];
+      this.listeners.set(
+        type,
+        now.filter((l) => l !== entry),
+      );
+    };
+  }
+
+  emit(event: MonbanEvent): void {
+    const list = this.listeners.get(event.type);
+    if (list === undefined) return;
+    for (const listener of list) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.reportError(err);
+      }
+    }
+  }
+}
