@@ -13,6 +13,7 @@ import { migrateToLatest, openDatabase, type OpenDatabase } from './storage/data
 import { Events } from './core/events.js';
 import { LastUseRecorder } from './core/last-use.js';
 import { sqlStores } from './storage/sql/index.js';
+import { readRefreshSuccessorKey } from './storage/sql/server-keys.js';
 
 export interface Monban {
   server: FastifyInstance;
@@ -49,6 +50,8 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
     openDatabase(config.databaseUrl, { backgroundCheckpoints: true, onBackgroundFailure: logBackgroundFailure });
   await migrateToLatest(database);
   const stores = sqlStores(database.db);
+  // Every process on the database reads the same key, so every one derives the same refresh successors.
+  const refreshSuccessorKey = await readRefreshSuccessorKey(database.db);
   const reportError = (err: unknown) => server?.log.error({ err }, 'unexpected error');
   const ctx: OAuthContext = {
     stores,
@@ -56,6 +59,9 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
     lastUse: new LastUseRecorder(stores.tokens, (err) => ctx.reportError(err)),
     accessTokenTtl: config.accessTokenTtl,
     codeTtl: config.codeTtl,
+    refreshSuccessorKey,
+    refreshReuseGrace: config.refreshReuseGrace,
+    deviceCodeTtl: config.deviceCodeTtl,
     publicUrl: config.publicUrl,
     now: options.now ?? Date.now,
     // Through ctx too: a listener that throws is reported, and the request goes on.

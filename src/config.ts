@@ -13,6 +13,13 @@ export interface Config {
   publicUrl: string;
   accessTokenTtl: number;
   codeTtl: number;
+  /** MONBAN_DEVICE_CODE_TTL: seconds a device code (and its user code) lives (RFC 8628 §3.2). */
+  deviceCodeTtl: number;
+  /**
+   * MONBAN_REFRESH_REUSE_GRACE: seconds after its successor's first use during which a rotated-out refresh token
+   * still gets that successor; 0 = none (compatibility.md §4.4).
+   */
+  refreshReuseGrace: number;
   /** Whether logs are written (the CLI turns them on for `serve`). */
   logLevel: 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug';
   /** MONBAN_REDIS_URL: shared counters for rate limits and sign-in throttling; unset = each process counts alone. */
@@ -59,6 +66,20 @@ function positiveInteger(env: Env, name: string, fallback: number, max = 2 ** 31
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
   const value = Number(raw.trim());
   if (value < 1 || value > max) throw new ConfigError(name, `must be between 1 and ${max}, got ${value}`);
+  return value;
+}
+
+/**
+ * A grace period like Okta's and Auth0's, 60 s by default: long enough for the late ones of a client's concurrent
+ * refreshes, short enough that a stolen refresh token is soon a replay. At most an hour; `0` for none.
+ */
+function refreshReuseGrace(env: Env): number {
+  const name = 'MONBAN_REFRESH_REUSE_GRACE';
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return 60;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${env[name]}"`);
+  const value = Number(raw);
+  if (value > 3600) throw new ConfigError(name, `must be between 0 and 3600, got ${value}`);
   return value;
 }
 
@@ -205,6 +226,9 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
     publicUrl: publicUrl(env, port),
     accessTokenTtl: positiveInteger(env, 'MONBAN_ACCESS_TOKEN_TTL', 86400),
     codeTtl: positiveInteger(env, 'MONBAN_CODE_TTL', 1800),
+    refreshReuseGrace: refreshReuseGrace(env),
+    // At most an hour: a user code is short (RFC 8628 §5.1), so it must not stay guessable for long.
+    deviceCodeTtl: positiveInteger(env, 'MONBAN_DEVICE_CODE_TTL', 600, 3600),
     logLevel: logLevel(env, defaults.logLevel ?? 'info'),
     redisUrl: redisUrl(env),
     redisPrefix: env.MONBAN_REDIS_PREFIX || 'monban:',

@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       publicUrl: 'http://localhost:3000',
       accessTokenTtl: 86400,
       codeTtl: 1800,
+      deviceCodeTtl: 600,
+      refreshReuseGrace: 60,
       logLevel: 'info',
       redisUrl: undefined,
       redisPrefix: 'monban:',
@@ -49,6 +51,8 @@ describe('loadConfig', () => {
       MONBAN_PUBLIC_URL: '',
       MONBAN_ACCESS_TOKEN_TTL: '',
       MONBAN_CODE_TTL: '',
+      MONBAN_DEVICE_CODE_TTL: '',
+      MONBAN_REFRESH_REUSE_GRACE: '',
       MONBAN_LOG_LEVEL: '',
       MONBAN_REQUEST_TIMEOUT: '',
       MONBAN_HEADERS_TIMEOUT: '',
@@ -65,6 +69,8 @@ describe('loadConfig', () => {
       MONBAN_PUBLIC_URL: 'https://auth.example',
       MONBAN_ACCESS_TOKEN_TTL: '3600',
       MONBAN_CODE_TTL: '600',
+      MONBAN_DEVICE_CODE_TTL: '300',
+      MONBAN_REFRESH_REUSE_GRACE: '30',
       MONBAN_LOG_LEVEL: 'warn',
       MONBAN_REQUEST_TIMEOUT: '45',
       MONBAN_HEADERS_TIMEOUT: '15',
@@ -77,6 +83,8 @@ describe('loadConfig', () => {
       publicUrl: 'https://auth.example',
       accessTokenTtl: 3600,
       codeTtl: 600,
+      deviceCodeTtl: 300,
+      refreshReuseGrace: 30,
       logLevel: 'warn',
       redisUrl: undefined,
       redisPrefix: 'monban:',
@@ -119,6 +127,11 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ PORT: '65535' }).port, 65535);
     assert.equal(loadConfig({ MONBAN_ACCESS_TOKEN_TTL: '1' }).accessTokenTtl, 1);
     assert.equal(loadConfig({ MONBAN_CODE_TTL: '2147483647' }).codeTtl, 2147483647);
+    assert.equal(loadConfig({ MONBAN_DEVICE_CODE_TTL: '1' }).deviceCodeTtl, 1);
+    assert.equal(loadConfig({ MONBAN_DEVICE_CODE_TTL: '3600' }).deviceCodeTtl, 3600);
+    // 0 turns the refresh grace period off (issue 11).
+    assert.equal(loadConfig({ MONBAN_REFRESH_REUSE_GRACE: '0' }).refreshReuseGrace, 0);
+    assert.equal(loadConfig({ MONBAN_REFRESH_REUSE_GRACE: '3600' }).refreshReuseGrace, 3600);
   });
 
   it('reads the timeouts in seconds; the headers timeout follows a shorter request timeout (issue 9)', () => {
@@ -171,6 +184,21 @@ describe('loadConfig', () => {
     it('MONBAN_CODE_TTL that is not a positive number of seconds', () => {
       assertRefused({ MONBAN_CODE_TTL: '0' }, 'MONBAN_CODE_TTL', 'must be between 1 and 2147483647, got 0');
       assertRefused({ MONBAN_CODE_TTL: '30m' }, 'MONBAN_CODE_TTL', 'must be a whole number, got "30m"');
+    });
+
+    it('MONBAN_REFRESH_REUSE_GRACE that is not a whole number of seconds up to an hour (issue 11)', () => {
+      const name = 'MONBAN_REFRESH_REUSE_GRACE';
+      assertRefused({ [name]: '-1' }, name, 'must be a whole number, got "-1"');
+      assertRefused({ [name]: '1m' }, name, 'must be a whole number, got "1m"');
+      assertRefused({ [name]: 'off' }, name, 'must be a whole number, got "off"');
+      assertRefused({ [name]: '3601' }, name, 'must be between 0 and 3600, got 3601');
+    });
+
+    it('MONBAN_DEVICE_CODE_TTL that is not a whole number of seconds from 1 to an hour (RFC 8628 §5.1)', () => {
+      const name = 'MONBAN_DEVICE_CODE_TTL';
+      assertRefused({ [name]: '0' }, name, 'must be between 1 and 3600, got 0');
+      assertRefused({ [name]: '3601' }, name, 'must be between 1 and 3600, got 3601');
+      assertRefused({ [name]: '10m' }, name, 'must be a whole number, got "10m"');
     });
 
     it('MONBAN_PUBLIC_URL that is not an absolute http(s) URL without query or fragment', () => {

@@ -123,8 +123,9 @@ export async function changePassword(
     // Codes first: revoking one waits for an exchange of it in progress, whose new token the tokens' revocation
     // that follows then sees.
     const withCodes = await tx.codes.revokeAllOfUser(user.id, now);
+    const withDevices = await tx.deviceCodes.withdrawApprovals(user.id, undefined, now);
     const withTokens = await tx.tokens.revokeAllOfUser(user.id, now);
-    return [...withCodes, ...withTokens];
+    return [...withCodes, ...withDevices, ...withTokens];
   });
   return { changed: true, applicationsSignedOut: new Set(signedOut).size };
 }

@@ -24,6 +24,8 @@ export interface ApplicationSettings {
   scopes: string[];
   /** Honoured only when an administrator saves the form. */
   allowedScopes?: string[] | undefined;
+  /** Chosen when the application is created, and kept after that (default true); see registerApplication. */
+  confidential?: boolean | undefined;
 }
 
 export type Saved<T> = { ok: true; value: T } | { ok: false; problems: ApplicationProblem[] };
@@ -74,6 +76,7 @@ export async function createApplication(
       allowedScopes,
       descriptionEn: settings.descriptionEn,
       descriptionRu: settings.descriptionRu,
+      confidential: settings.confidential ?? true,
     },
     now,
   );
@@ -104,8 +107,12 @@ export async function updateApplication(
   return { ok: true, value: updated };
 }
 
-/** A new client secret; the old one stops working at once. Only its hash is kept: the caller shows it once. */
+/**
+ * A new client secret; the old one stops working at once. Only its hash is kept: the caller shows it once. A public
+ * application has no secret to regenerate: the caller must not ask.
+ */
 export async function regenerateSecret(stores: Stores, application: Application, now: number): Promise<string> {
+  if (!application.confidential) throw new Error(`application ${application.id} is public: it has no secret`);
   const clientSecret = randomSecret();
   await stores.applications.replaceSecret(application.id, secretHash(clientSecret), now);
   return clientSecret;
@@ -207,6 +214,8 @@ export async function revokeAccess(
 ): Promise<{ tokens: number; codes: number }> {
   return stores.transaction(async (tx) => ({
     tokens: await tx.tokens.revokeAllForUser(applicationId, userId, now),
-    codes: await tx.codes.revokeAllForUser(applicationId, userId, now),
+    codes:
+      (await tx.codes.revokeAllForUser(applicationId, userId, now)) +
+      (await tx.deviceCodes.withdrawApprovals(userId, applicationId, now)).length,
   }));
 }

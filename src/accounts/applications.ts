@@ -14,6 +14,11 @@ export interface ApplicationRegistration {
   allowedScopes?: string[];
   descriptionEn?: string;
   descriptionRu?: string;
+  /**
+   * False for a public application (a mobile or single-page app, which cannot keep a secret): it gets no secret and
+   * must use PKCE (core/pkce.ts). Default true, as every application on Shikimori.
+   */
+  confidential?: boolean;
 }
 
 /**
@@ -39,11 +44,17 @@ export class ApplicationError extends Error {
   }
 }
 
-/** A registered application with its secret, which exists in clear only in this value: it is shown once. */
+/**
+ * A registered application with its secret, which exists in clear only in this value: it is shown once. A public
+ * application has none.
+ */
 export interface RegisteredApplication {
   application: Application;
-  clientSecret: string;
+  clientSecret: string | undefined;
 }
+
+/** What a public application stores for its secret: no secret hashes to it (core/secrets.ts secretMatches). */
+const NO_SECRET_HASH = '';
 
 export const NAME_MAX = 255;
 /** Shikimori's limit on each description (compatibility.md §3). */
@@ -137,10 +148,11 @@ export async function registerApplication(
   if (!isSubset(scopes, allowedScopes)) {
     throw new ApplicationError('scopes', `Scopes must be among the allowed ones: ${allowedScopes.join(' ')}.`);
   }
-  const clientSecret = randomSecret();
+  const confidential = registration.confidential ?? true;
+  const clientSecret = confidential ? randomSecret() : undefined;
   const application = await stores.applications.create({
     uid: randomSecret(),
-    secretHash: secretHash(clientSecret),
+    secretHash: clientSecret === undefined ? NO_SECRET_HASH : secretHash(clientSecret),
     name,
     redirectUris: registration.redirectUris,
     scopes,
@@ -148,6 +160,7 @@ export async function registerApplication(
     descriptionEn: registration.descriptionEn ?? '',
     descriptionRu: registration.descriptionRu ?? '',
     ownerId: registration.ownerId,
+    confidential,
     at: now,
   });
   return { application, clientSecret };

@@ -95,33 +95,45 @@ export class SignInThrottle {
    * under each meanwhile. When `failed(result)`, both places stay: they are the failure. Otherwise (and when
    * `check` throws, judging nothing) both are given back.
    */
-  async attempt<T>(
+  attempt<T>(
     nickname: string,
     address: string,
     check: () => Promise<T>,
     failed: (result: T) => boolean,
   ): Promise<Throttled<T>> {
     const keys = [SignInThrottle.nicknameKey(nickname), SignInThrottle.addressKey(address)];
-    const taken: string[] = [];
-    try {
-      for (const key of keys) {
-        if (!(await this.counter.acquire(key, this.limit))) {
-          await this.giveBack(taken);
-          return { throttled: true };
-        }
-        taken.push(key);
-      }
-      const result = await check();
-      if (!failed(result)) await this.giveBack(taken);
-      return { throttled: false, result };
-    } catch (err) {
-      await this.giveBack(taken);
-      throw err;
-    }
+    return attemptUnderLimits(this.counter, keys, this.limit, check, failed);
   }
+}
 
-  private async giveBack(keys: string[]): Promise<void> {
-    await Promise.all(keys.splice(0).map((key) => this.counter.release(key)));
+/**
+ * Runs `check` only when every key has room under `limit`, holding a place under each meanwhile (taken one after
+ * the other; a full key gives back those already taken). When `failed(result)`, the places stay: they are the
+ * failure. Otherwise, and when `check` throws (judging nothing), they are given back.
+ */
+export async function attemptUnderLimits<T>(
+  counter: AttemptCounter,
+  keys: readonly string[],
+  limit: number,
+  check: () => Promise<T>,
+  failed: (result: T) => boolean,
+): Promise<Throttled<T>> {
+  const taken: string[] = [];
+  const giveBack = () => Promise.all(taken.splice(0).map((key) => counter.release(key)));
+  try {
+    for (const key of keys) {
+      if (!(await counter.acquire(key, limit))) {
+        await giveBack();
+        return { throttled: true };
+      }
+      taken.push(key);
+    }
+    const result = await check();
+    if (!failed(result)) await giveBack();
+    return { throttled: false, result };
+  } catch (err) {
+    await giveBack();
+    throw err;
   }
 }
 

@@ -14,6 +14,7 @@ export async function appsCommand(args: string[], config: Config, out: (line: st
     scopes: { type: 'string' },
     'description-en': { type: 'string' },
     'description-ru': { type: 'string' },
+    public: { type: 'boolean' },
     json: { type: 'boolean' },
   });
   const owner = required(values.owner, '--owner');
@@ -35,15 +36,19 @@ export async function appsCommand(args: string[], config: Config, out: (line: st
         // An operator at the command line is an administrator: whatever scopes they name are allowed.
         descriptionEn: values['description-en'],
         descriptionRu: values['description-ru'],
+        // A public application (mobile or single-page) gets no secret and must use PKCE.
+        confidential: values.public !== true,
       },
       Date.now(),
     );
   });
+  // A confidential application's JSON is what it always was; a public one's says so, and has no secret.
+  const credentials = clientSecret === undefined ? { confidential: false } : { client_secret: clientSecret };
   const result = {
     id: application.id,
     name: application.name,
     client_id: application.uid,
-    client_secret: clientSecret,
+    ...credentials,
     redirect_uri: application.redirectUris.join('\n'),
     redirect_uris: application.redirectUris,
     scopes: application.scopes.join(' '),
@@ -55,7 +60,8 @@ export async function appsCommand(args: string[], config: Config, out: (line: st
   }
   out(`Created application "${result.name}" (id ${result.id}).`);
   out(`client_id:     ${result.client_id}`);
-  out(`client_secret: ${result.client_secret}   (shown only now: store it safely)`);
+  if (clientSecret === undefined) out('client_secret: none (a public client: it must use PKCE with S256)');
+  else out(`client_secret: ${clientSecret}   (shown only now: store it safely)`);
   out(`redirect_uri:  ${result.redirect_uris.join(' ')}`);
   out(`scopes:        ${result.scopes}`);
 }

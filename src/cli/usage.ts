@@ -6,9 +6,10 @@ Commands:
   users create --nickname NICK --password PASS [--email E] [--admin] [--json]
                                 Create an account
   apps create --owner NICK --name NAME --redirect-uri URI [--redirect-uri URI ...]
-              [--scopes "a b"] [--description-en TEXT] [--description-ru TEXT] [--json]
+              [--scopes "a b"] [--description-en TEXT] [--description-ru TEXT] [--public] [--json]
                                 Register an OAuth application; prints its client_id and client_secret
-                                (the secret is shown this once)
+                                (the secret is shown this once); --public: a mobile or single-page app,
+                                with no secret, that must use PKCE
 
 Settings come from environment variables (PORT, HOST, MONBAN_DATABASE_URL, MONBAN_PUBLIC_URL,
 MONBAN_ACCESS_TOKEN_TTL, MONBAN_CODE_TTL, MONBAN_LOG_LEVEL); see the README.`;

@@ -17,6 +17,8 @@ export interface ClientCredentials {
 
 const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 const PUBLIC_METHODS: readonly ClientAuthMethod[] = ['none'];
+/** Every method some application may use, as the metadata advertises them (RFC 8414 §2). */
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [...SECRET_METHODS, ...PUBLIC_METHODS];
 
 /**
  * The policy: which methods an application may authenticate with. A confidential application (every application

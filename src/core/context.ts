@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { Stores } from './ports/stores.js';
 import type { Events } from './events.js';
 import type { LastUseRecorder } from './last-use.js';
@@ -11,6 +12,18 @@ export interface OAuthContext {
   accessTokenTtl: number;
   /** Seconds an authorization code lives (MONBAN_CODE_TTL). */
   codeTtl: number;
+  /** Seconds a device code lives (MONBAN_DEVICE_CODE_TTL, RFC 8628 §3.2 expires_in). */
+  deviceCodeTtl: number;
+  /**
+   * The server's key that derives a refresh token's successor (core/refresh-successor.ts): made once per database
+   * (migration 005), read at start-up, the same in every process.
+   */
+  refreshSuccessorKey: KeyObject;
+  /**
+   * Seconds after its successor's first use during which a rotated-out refresh token still gets that successor
+   * (MONBAN_REFRESH_REUSE_GRACE; 0: none), instead of being a replay.
+   */
+  refreshReuseGrace: number;
   /** Monban's base URL, for out-of-band code pages. */
   publicUrl: string;
   now(): number;

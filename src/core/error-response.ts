@@ -30,21 +30,50 @@ function quoted(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
-export function wwwAuthenticate(err: OAuthError): string {
+/**
+ * What a resource server's challenge adds after Doorkeeper's parameters: where the resource's metadata is
+ * (RFC 9728 §5.1). The token endpoint's challenges have none.
+ */
+export interface ResourceChallenge {
+  resourceMetadata: string;
+}
+
+function withResourceMetadata(challenge: string, resource: ResourceChallenge | undefined): string {
+  return resource ? `${challenge}, resource_metadata=${quoted(resource.resourceMetadata)}` : challenge;
+}
+
+export function wwwAuthenticate(err: OAuthError, resource?: ResourceChallenge): string {
   if (err instanceof InvalidClient && err.scheme === 'Basic') return `Basic realm=${quoted(REALM)}`;
-  return `Bearer realm=${quoted(REALM)}, error=${quoted(err.error)}, error_description=${quoted(err.description)}`;
+  const challenge = `Bearer realm=${quoted(REALM)}, error=${quoted(err.error)}, error_description=${quoted(err.description)}`;
+  return withResourceMetadata(challenge, resource);
 }
 
 /**
- * The one serializer of OAuth errors into the JSON wire shape Doorkeeper sends: `error`, `error_description`, and
- * `state` only when the request carried one.
+ * RFC 6750 §3.1: a valid token without the scope a resource needs. Shikimori sends this 403 with no challenge and
+ * no body (compatibility.md §5); Monban adds the challenge, naming the scope, and keeps the empty body.
  */
-export function errorResponse(err: OAuthError, state?: string): WireResponse {
+export function insufficientScopeChallenge(scope: string, resource: ResourceChallenge): string {
+  const challenge = `Bearer realm=${quoted(REALM)}, error="insufficient_scope", scope=${quoted(scope)}`;
+  return withResourceMetadata(challenge, resource);
+}
+
+/**
+ * The device grant's polling answers (RFC 8628 §3.5): `access_denied` reaches the JSON endpoints only there. RFC 6749
+ * §5.2 asks for a challenge only with a 401; Doorkeeper sends one with every error, and so does Monban with every
+ * error Shikimori sends. The device grant is not Shikimori's, and a strict client reads a challenge before the body:
+ * oauth4webapi then throws its challenge error instead of the body's, and openid-client's polling, which goes on
+ * only after `authorization_pending` or `slow_down` read from the body, stops at the first poll.
+ */
+const NO_CHALLENGE = new Set(['authorization_pending', 'slow_down', 'expired_token', 'access_denied']);
+
+/**
+ * The one serializer of OAuth errors into the JSON wire shape Doorkeeper sends: `error`, `error_description`, and
+ * `state` only when the request carried one. `resource` is for the API's answers (RFC 9728 §5.1).
+ */
+export function errorResponse(err: OAuthError, state?: string, resource?: ResourceChallenge): WireResponse {
   const body: Record<string, string> = { error: err.error, error_description: err.description };
   if (state) body.state = state;
-  return {
-    status: err.status,
-    headers: { ...NO_STORE_HEADERS, 'www-authenticate': wwwAuthenticate(err) },
-    body,
-  };
+  const headers: Record<string, string> = { ...NO_STORE_HEADERS };
+  if (!NO_CHALLENGE.has(err.error)) headers['www-authenticate'] = wwwAuthenticate(err, resource);
+  return { status: err.status, headers, body };
 }

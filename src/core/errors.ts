@@ -14,14 +14,15 @@ export type OAuthErrorCode =
   | 'unsupported_response_type'
   | 'invalid_redirect_uri'
   | 'invalid_token'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
   | 'server_error'
   | 'temporarily_unavailable';
 
 export abstract class OAuthError extends Error {
   abstract readonly error: OAuthErrorCode;
   abstract readonly status: number;
-  /** May the authorization endpoint send this error back to the client's redirect URI (RFC 6749 §4.1.2.1)? */
-  readonly redirectable: boolean = true;
 
   constructor(readonly description: string) {
     super(description);
@@ -68,11 +69,13 @@ export class InvalidRequest extends OAuthError {
   }
 }
 
-/** An authorization request whose client cannot be identified: it is never sent back to a redirect URI. */
+/**
+ * A client that cannot be identified or authenticated. At the authorization endpoint it is shown to the user, never
+ * sent to a redirect URI (core/authorization/request.ts decides what is redirected: RFC 6749 §4.1.2.1).
+ */
 export class InvalidClient extends OAuthError {
   readonly error = 'invalid_client';
   readonly status = 401;
-  override readonly redirectable = false;
   constructor(
     description: string = DESCRIPTIONS.invalidClient,
     /** The authentication scheme the client tried, for WWW-Authenticate (RFC 6749 §5.2). */
@@ -85,7 +88,6 @@ export class InvalidClient extends OAuthError {
 export class InvalidRedirectUri extends OAuthError {
   readonly error = 'invalid_redirect_uri';
   readonly status = 400;
-  override readonly redirectable = false;
   constructor(description: string = DESCRIPTIONS.invalidRedirectUri) {
     super(description);
   }
@@ -162,6 +164,42 @@ export class TemporarilyUnavailable extends OAuthError {
   readonly error = 'temporarily_unavailable';
   readonly status = 503;
   constructor(description: string = DESCRIPTIONS.temporarilyUnavailable) {
+    super(description);
+  }
+}
+
+/**
+ * RFC 8628 §3.5: the polling answers of the device authorization grant, each a 400 token error. The descriptions
+ * are the RFC's, within error_description's characters (no double quotes).
+ */
+export const DEVICE_DESCRIPTIONS = {
+  authorizationPending:
+    "The authorization request is still pending as the end user hasn't yet completed the user-interaction steps.",
+  slowDown:
+    'The authorization request is still pending and polling should continue, but the interval must be increased by 5 seconds for this and all subsequent requests.',
+  expiredToken: 'The device_code has expired, and the device authorization session has concluded.',
+} as const;
+
+export class AuthorizationPending extends OAuthError {
+  readonly error = 'authorization_pending';
+  readonly status = 400;
+  constructor(description: string = DEVICE_DESCRIPTIONS.authorizationPending) {
+    super(description);
+  }
+}
+
+export class SlowDown extends OAuthError {
+  readonly error = 'slow_down';
+  readonly status = 400;
+  constructor(description: string = DEVICE_DESCRIPTIONS.slowDown) {
+    super(description);
+  }
+}
+
+export class ExpiredToken extends OAuthError {
+  readonly error = 'expired_token';
+  readonly status = 400;
+  constructor(description: string = DEVICE_DESCRIPTIONS.expiredToken) {
     super(description);
   }
 }

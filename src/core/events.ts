@@ -4,7 +4,11 @@
  * public client_id as the client sent it (which may name no application). No event carries a secret.
  */
 
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type GrantType =
+  | 'authorization_code'
+  | 'refresh_token'
+  | 'client_credentials'
+  | 'urn:ietf:params:oauth:grant-type:device_code';
 
 export type MonbanEvent =
   /** The user approved an authorization request, or had approved the same scopes before (`prior`). */
@@ -21,6 +25,18 @@ export type MonbanEvent =
   | { type: 'token.refreshed'; applicationId: number; userId: number | null; previousTokenId: number; tokenId: number }
   /** A refresh was refused: an unknown, revoked or rotated-out refresh token, or another client's. */
   | { type: 'refresh.refused'; applicationId: number | null; reason: 'unknown_token' | 'wrong_client' | 'invalid_scope' }
+  /**
+   * A rotated-out refresh token came back after its grace period, or after its successor was itself refreshed
+   * (RFC 9700 §4.14.2): the token family was revoked, `tokensRevoked` of it still live. `grantId` is null for a
+   * family with no authorization code, revoked along its refresh chain.
+   */
+  | {
+      type: 'refresh.replayed';
+      applicationId: number;
+      userId: number | null;
+      grantId: number | null;
+      tokensRevoked: number;
+    }
   /** A token was revoked by its client (RFC 7009) or by its user (the applications page). */
   | { type: 'token.revoked'; applicationId: number; userId: number | null; by: 'client' | 'user' }
   /** A client presented credentials that do not authenticate it. */

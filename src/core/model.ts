@@ -43,6 +43,14 @@ export interface AuthorizationCode {
   expiresIn: number;
   /** Set when the code is redeemed (or revoked). */
   revokedAt: number | null;
+  /** The PKCE challenge of the request the code was issued for (core/pkce.ts); null when it sent none. */
+  codeChallenge: CodeChallenge | null;
+}
+
+/** RFC 7636 §4.2, §4.3: a PKCE challenge and its method (Monban accepts only S256 and stores no other). */
+export interface CodeChallenge {
+  challenge: string;
+  method: string;
 }
 
 export interface AccessToken {
@@ -62,6 +70,11 @@ export interface AccessToken {
   previousRefreshTokenHash: string | null;
   /** When the token last authenticated a request, to the minute (core/bearer.ts); null before its first use. */
   lastUsedAt: number | null;
+  /**
+   * When the first use of its successor retired it (lazy rotation, compatibility.md §4.4); null for a live token and
+   * for one revoked any other way. revokedAt is set too.
+   */
+  rotatedAt: number | null;
 }
 
 export function expiresAt(record: { createdAt: number; expiresIn: number }): number {
@@ -83,6 +96,31 @@ export interface PendingAuthorization {
   redirectUri: string;
   scopes: string[];
   state: string | null;
+  /** The request's PKCE challenge, to be bound to its code; null when it sent none. */
+  codeChallenge: CodeChallenge | null;
+  /** Set for a device's request (RFC 8628 §3.3): its answer goes to that device code, and it has no redirect URI. */
+  deviceCodeId?: number;
   createdAt: number;
   expiresAt: number;
+}
+
+/**
+ * A device's authorization request (RFC 8628 §3.1), from the device authorization endpoint until its tokens are
+ * issued (core/device/). Its device code and user code are stored only as hashes.
+ */
+export interface DeviceCode {
+  id: number;
+  applicationId: number;
+  /** As requested; once approved, the scopes the user left ticked. */
+  scopes: string[];
+  status: 'pending' | 'approved' | 'denied';
+  /** The user who approved or denied it; null while pending. */
+  userId: number | null;
+  createdAt: number;
+  expiresAt: number;
+  /** Seconds the device must wait between polls; 5 more at each slow_down (RFC 8628 §3.5). */
+  interval: number;
+  lastPolledAt: number | null;
+  /** When its tokens were issued: a device code is exchanged once. */
+  redeemedAt: number | null;
 }

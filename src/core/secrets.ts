@@ -16,7 +16,9 @@ export function secretHash(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('base64url');
 }
 
+/** Whether a secret is the one with this hash. The empty hash, a public application's, matches no secret. */
 export function secretMatches(secret: string, hash: string): boolean {
+  if (hash === '') return false;
   const a = Buffer.from(secretHash(secret));
   const b = Buffer.from(hash);
   return a.length === b.length && timingSafeEqual(a, b);

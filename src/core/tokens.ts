@@ -1,7 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import type { AccessToken } from './model.js';
+import { successorOf } from './refresh-successor.js';
 import { formatScope } from './scopes.js';
 import { randomSecret, secretHash } from './secrets.js';
-import type { AccessTokenStore } from './ports/stores.js';
+import type { AccessTokenStore, NewAccessToken } from './ports/stores.js';
 
 /** A token as issued: the secrets exist in clear only here, on their way into one response. */
 export interface IssuedToken {
@@ -22,10 +24,8 @@ export interface TokenToIssue {
   at: number;
 }
 
-export async function issueToken(tokens: AccessTokenStore, token: TokenToIssue): Promise<IssuedToken> {
-  const accessToken = randomSecret();
-  const refreshToken = token.withRefreshToken ? randomSecret() : null;
-  const record = await tokens.create({
+function newAccessToken(token: TokenToIssue, accessToken: string, refreshToken: string | null): NewAccessToken {
+  return {
     tokenHash: secretHash(accessToken),
     refreshTokenHash: refreshToken === null ? null : secretHash(refreshToken),
     applicationId: token.applicationId,
@@ -36,8 +36,32 @@ export async function issueToken(tokens: AccessTokenStore, token: TokenToIssue):
     expiresIn: token.expiresIn,
     previousRefreshTokenHash: token.previousRefreshTokenHash,
     at: token.at,
-  });
+  };
+}
+
+export async function issueToken(tokens: AccessTokenStore, token: TokenToIssue): Promise<IssuedToken> {
+  const accessToken = randomSecret();
+  const refreshToken = token.withRefreshToken ? randomSecret() : null;
+  const record = await tokens.create(newAccessToken(token, accessToken, refreshToken));
   return { accessToken, refreshToken, record };
+}
+
+/**
+ * The successor of a refresh token (compatibility.md §4.4, "Monban differs"): its secrets derived from that refresh
+ * token (core/refresh-successor.ts), its row created once. Every refresh of one token gets this one pair, with the
+ * created_at and expires_in of its first issue (those of `token` only the first time). Undefined when the stored
+ * successor's application or user is gone.
+ */
+export async function issueSuccessor(
+  tokens: AccessTokenStore,
+  key: KeyObject,
+  refreshToken: string,
+  token: Omit<TokenToIssue, 'withRefreshToken'>,
+): Promise<IssuedToken | undefined> {
+  const successor = successorOf(key, refreshToken);
+  const toIssue = { ...token, withRefreshToken: true };
+  const record = await tokens.createIfAbsent(newAccessToken(toIssue, successor.accessToken, successor.refreshToken));
+  return record && { ...successor, record };
 }
 
 export interface TokenResponseBody {

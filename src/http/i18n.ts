@@ -61,6 +61,21 @@ const EN = {
   copyCode: 'Copy this code and paste it into the application.',
   errorOccurred: 'An error has occurred',
 
+  // Signing in on a device (RFC 8628): the verification page, the consent page's variant, and the page after it
+  deviceTitle: 'Sign in on a device',
+  deviceEnterCode: 'Enter the code your TV, console or command-line tool shows.',
+  deviceCheckCode: 'Check that this is the code your device shows, then continue.',
+  deviceCode: 'Code',
+  deviceCodeHint: 'Eight letters, like BCDF-GHJK; the case and the dash do not matter.',
+  deviceContinue: 'Continue',
+  deviceCodeWrong: 'This code is wrong or has expired. Check the code on your device and try again.',
+  tooManyDeviceCodes: 'Too many wrong codes. Try again later.',
+  deviceConsentHint:
+    'You are signing in a device. Authorize only a device you started signing in on yourself; after you answer, return to it.',
+  deviceApproved: 'Device authorized',
+  deviceDenied: 'Access denied',
+  deviceReturn: 'You may now return to your device.',
+
   // Accounts
   signIn: 'Sign in',
   signUp: 'Sign up',
@@ -139,6 +154,14 @@ const EN = {
   goToApplication: 'Go to the application',
   regenerateSecret: 'Regenerate secret',
   regenerateSecretHint: 'The current client secret stops working at once.',
+  confidential: 'Confidential',
+  confidentialHint:
+    'Untick for a public application: a mobile or single-page app that cannot keep a secret. It gets no client secret and must use PKCE (S256). This cannot be changed later.',
+  clientType: 'Client type',
+  clientTypeConfidential: 'Confidential: authenticates with its client secret',
+  clientTypePublic: 'Public: no client secret, must use PKCE',
+  publicClientNoSecret:
+    'This is a public application: it has no client secret. It sends only its client ID and must use PKCE (code_challenge with S256).',
   deleteApplication: 'Delete application',
   deleteConfirm: 'Delete “{name}”? Its tokens stop working and every user loses access. This cannot be undone.',
   delete: 'Delete',
@@ -176,6 +199,20 @@ const RU: Record<MessageKey, string> = {
   authorizationCode: 'Код авторизации',
   copyCode: 'Скопируй этот код и вставь его в приложение.',
   errorOccurred: 'Произошла ошибка',
+
+  deviceTitle: 'Вход на устройстве',
+  deviceEnterCode: 'Введи код, который показывает телевизор, приставка или программа в терминале.',
+  deviceCheckCode: 'Проверь, что устройство показывает именно этот код, и продолжай.',
+  deviceCode: 'Код',
+  deviceCodeHint: 'Восемь букв, например BCDF-GHJK; регистр и дефис не важны.',
+  deviceContinue: 'Продолжить',
+  deviceCodeWrong: 'Код неверный или устарел. Проверь код на устройстве и попробуй снова.',
+  tooManyDeviceCodes: 'Слишком много неверных кодов. Попробуй позже.',
+  deviceConsentHint:
+    'Ты входишь на устройстве. Разрешай доступ, только если сам начал вход на этом устройстве; после ответа вернись к нему.',
+  deviceApproved: 'Устройство подключено',
+  deviceDenied: 'Доступ запрещён',
+  deviceReturn: 'Можно вернуться к устройству.',
 
   signIn: 'Вход',
   signUp: 'Регистрация',
@@ -252,6 +289,14 @@ const RU: Record<MessageKey, string> = {
   goToApplication: 'Перейти к приложению',
   regenerateSecret: 'Создать новый secret',
   regenerateSecretHint: 'Текущий client secret сразу перестанет работать.',
+  confidential: 'Конфиденциальное',
+  confidentialHint:
+    'Сними отметку для публичного приложения: мобильного или одностраничного, которое не может хранить секрет. У него не будет client secret, и оно должно использовать PKCE (S256). Изменить это потом нельзя.',
+  clientType: 'Тип клиента',
+  clientTypeConfidential: 'Конфиденциальный: входит с client secret',
+  clientTypePublic: 'Публичный: без client secret, обязательно PKCE',
+  publicClientNoSecret:
+    'Это публичное приложение: у него нет client secret. Оно отправляет только client ID и должно использовать PKCE (code_challenge с S256).',
   deleteApplication: 'Удалить приложение',
   deleteConfirm: 'Удалить «{name}»? Его токены перестанут работать, и все пользователи потеряют доступ. Это нельзя отменить.',
   delete: 'Удалить',

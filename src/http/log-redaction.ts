@@ -11,6 +11,9 @@ const SECRET_PARAMS = new Set([
   'password_confirmation',
   '_csrf',
   'code_verifier',
+  // RFC 8628: the device polls with its device code; the verification page's link carries the user code.
+  'device_code',
+  'user_code',
 ]);
 
 const REDACTED = '[REDACTED]';

@@ -11,13 +11,16 @@ import { localeOf, t } from './i18n.js';
 import { messagePage } from './pages/accounts.js';
 import { sendPage } from './page-context.js';
 import { refuseRepeatedAuthorization } from './single-authorization.js';
+import { frameworkErrors } from './framework-errors.js';
 import { unreadableBody } from './wire.js';
 import { accountSettingsRoutes } from './routes/account-settings.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
 import { applicationRoutes } from './routes/applications.js';
 import { authorizeRoutes } from './routes/authorize.js';
+import { deviceRoutes } from './routes/device.js';
 import { guideRoutes } from './routes/guide.js';
+import { metadataRoutes } from './routes/metadata.js';
 import { staticRoutes } from './routes/static.js';
 import { tokenRoutes } from './routes/token.js';
 
@@ -38,7 +41,8 @@ const CSP = {
 
 export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   // Logs, request ids and client addresses (MONBAN_TRUST_PROXY) are src/ops's, and so is what it registers first.
-  const app = Fastify({ ...opsServerOptions(deps.config, deps.ops), bodyLimit: 64 * 1024 });
+  // frameworkErrors: paths the router cannot read get the 404 page, not Fastify's JSON (http/framework-errors.ts).
+  const app = Fastify({ ...opsServerOptions(deps.config, deps.ops), bodyLimit: 64 * 1024, frameworkErrors });
   await registerOps(app, deps.config, deps.ops);
 
   await app.register(cookie);
@@ -78,6 +82,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
 
   await app.register(async (scope) => tokenRoutes(scope, deps));
   await app.register(async (scope) => apiRoutes(scope, deps), { prefix: '/api' });
+  await app.register(async (scope) => metadataRoutes(scope, deps));
   await app.register(async (pages) => {
     // Pages only: protocol and API answers need none of these headers, and the benchmarks count every byte.
     await pages.register(helmet, {
@@ -86,6 +91,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
       hsts: deps.cookies.secure,
     });
     await pages.register(async (scope) => authorizeRoutes(scope, deps));
+    await pages.register(async (scope) => deviceRoutes(scope, deps));
     await pages.register(async (scope) => accountRoutes(scope, deps));
     await pages.register(async (scope) => accountSettingsRoutes(scope, deps));
     await pages.register(async (scope) => applicationRoutes(scope, deps));

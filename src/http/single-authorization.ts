@@ -10,7 +10,12 @@ const AUTHORIZATION = 'authorization';
 const REFUSAL = 'The request carried more than one Authorization header.';
 
 /** The endpoints whose errors are OAuth JSON bodies; every other route is a page. */
-const OAUTH_JSON_ROUTES = new Set(['/oauth/token', '/oauth/revoke', '/oauth/introspect']);
+const OAUTH_JSON_ROUTES = new Set([
+  '/oauth/token',
+  '/oauth/revoke',
+  '/oauth/introspect',
+  '/oauth/device_authorization',
+]);
 
 /** `name` is "Authorization" in any case, compared without making a lowercase copy (this runs on every request). */
 function isAuthorization(name: string): boolean {
@@ -33,10 +38,20 @@ function repeatsAuthorization(rawHeaders: readonly string[]): boolean {
   return false;
 }
 
+/** The request's path as the router reads it: percent-decoded (`/%61pi/...` is the API), or as sent if it cannot be. */
+function decodedPath(url: string): string {
+  const path = url.split('?', 1)[0] ?? '';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 function speaksOAuthJson(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
   if (route !== undefined && OAUTH_JSON_ROUTES.has(route)) return true;
-  return (route ?? request.url).startsWith('/api/');
+  return (route ?? decodedPath(request.url)).startsWith('/api/');
 }
 
 /**

@@ -2,7 +2,12 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { Events, GrantType } from '../core/events.js';
 
-const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+const GRANT_TYPES: readonly GrantType[] = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:device_code',
+];
 
 /** Node's own metrics (memory, event loop, GC), once per process however many servers it builds (tests build many). */
 let processRegistry: Registry | undefined;

@@ -11,6 +11,8 @@ export interface Database {
   access_tokens: AccessTokensTable;
   sessions: SessionsTable;
   authorization_requests: AuthorizationRequestsTable;
+  server_keys: ServerKeysTable;
+  device_codes: DeviceCodesTable;
 }
 
 export interface UsersTable {
@@ -44,7 +46,7 @@ export interface ApplicationsTable {
   description_en: string;
   description_ru: string;
   owner_id: number;
-  /** Every application is confidential today; public clients (PKCE) come later. */
+  /** 1, as on Shikimori; 0 for a public application, which has no secret and must use PKCE (core/pkce.ts). */
   confidential: number;
   created_at: number;
   updated_at: number;
@@ -62,7 +64,7 @@ export interface AccessGrantsTable {
   /** Seconds. */
   expires_in: number;
   revoked_at: number | null;
-  /** RFC 7636, for the PKCE issue; null until then. */
+  /** RFC 7636: the PKCE challenge the code is bound to, and its method (S256); null when the request sent none. */
   code_challenge: string | null;
   code_challenge_method: string | null;
 }
@@ -89,6 +91,19 @@ export interface AccessTokensTable {
    */
   previous_refresh_token_hash: string | null;
   last_used_at: number | null;
+  /**
+   * When the first use of this token's successor retired it (completeRotation), and only then: a revocation leaves
+   * it null, so that a rotated-out refresh token is told apart from a revoked one (migration 005).
+   */
+  rotated_at: number | null;
+}
+
+/** Keys the server makes for itself, one row each, shared by every process on the database (migration 005). */
+export interface ServerKeysTable {
+  name: string;
+  /** 32 bytes from the CSPRNG, base64url. */
+  secret: string;
+  created_at: number;
 }
 
 export interface SessionsTable {
@@ -110,8 +125,34 @@ export interface AuthorizationRequestsTable {
   redirect_uri: string;
   scopes: string;
   state: string | null;
+  /** RFC 7636 (migration 004): the request's PKCE challenge and its method, bound to the code it issues. */
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  /** Migration 006: the device code a device's request answers (RFC 8628 §3.3); its redirect_uri is empty. */
+  device_code_id: number | null;
   created_at: number;
   expires_at: number;
   /** Set once the user approved or denied; a decided request cannot be decided again. */
   decided_at: number | null;
+}
+
+/** Device authorization requests (RFC 8628, core/device/): from the device endpoint until their tokens are issued. */
+export interface DeviceCodesTable {
+  id: Generated<number>;
+  device_code_hash: string;
+  /** Unique over every row, so that a user code typed on the verification page names one device at most. */
+  user_code_hash: string;
+  application_id: number;
+  /** Who approved or denied it; null while pending. */
+  user_id: number | null;
+  scopes: string;
+  /** 'pending', 'approved' or 'denied'. */
+  status: string;
+  /** Seconds between polls; `interval` is a reserved word in SQL. */
+  poll_interval: number;
+  last_polled_at: number | null;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  redeemed_at: number | null;
 }

@@ -164,6 +164,9 @@ describe('browser: sign up, register an application, and the guide page made liv
     assert.equal(denied.searchParams.get('error'), 'access_denied');
     assert.equal(denied.searchParams.get('error_description'), DENIED);
     assert.equal(denied.searchParams.get('code'), null);
+    // RFC 9207 §2: the issuer, last, on an error as on a code.
+    assert.equal([...denied.searchParams.keys()].at(-1), 'iss');
+    assert.equal(denied.searchParams.get('iss'), site.url);
     await tab.close();
 
     // Authorized this time: the redirect arrives at the client, and the whole address pasted counts as its code.
@@ -172,6 +175,7 @@ describe('browser: sign up, register an application, and the guide page made liv
       again.waitForURL((url) => url.href.startsWith(`${client.url}/cb?code=`)),
       again.locator('#authorize_button').click(),
     ]);
+    assert.equal(new URL(again.url()).searchParams.get('iss'), site.url);
     const tokens = tokenBody(await exchangeOnGuide(phone, callbackApp.clientSecret, again.url()));
     assert.equal(tokens.scope, 'user_rates comments topics');
     assert.deepEqual(

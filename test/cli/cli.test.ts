@@ -12,6 +12,16 @@ import {
   type CliRun,
 } from '../helpers/process.js';
 
+/** Every migration this build knows, in order. */
+const MIGRATIONS = [
+  '001_initial',
+  '002_nickname_skeleton',
+  '003_authorization_requests',
+  '004_pkce',
+  '005_refresh_reuse',
+  '006_device_codes',
+];
+
 const USAGE_FIRST_LINE = 'Usage: monban <command> [options]';
 const PASSWORD = 'correct horse battery';
 
@@ -55,7 +65,7 @@ describe('monban CLI', () => {
   describe('migrate', () => {
     it('creates the versioned schema, says so, and is idempotent', async () => {
       const first = await runCli(['migrate'], env);
-      assert.deepEqual(first, { code: 0, stdout: 'Applied migrations: 001_initial, 002_nickname_skeleton, 003_authorization_requests.\n', stderr: '' });
+      assert.deepEqual(first, { code: 0, stdout: 'Applied migrations: 001_initial, 002_nickname_skeleton, 003_authorization_requests, 004_pkce, 005_refresh_reuse, 006_device_codes.\n', stderr: '' });
       const second = await runCli(['migrate'], env);
       assert.deepEqual(second, { code: 0, stdout: 'The database is up to date.\n', stderr: '' });
 
@@ -70,13 +80,15 @@ describe('monban CLI', () => {
           'access_tokens',
           'applications',
           'authorization_requests',
+          'device_codes',
           'monban_migrations',
           'monban_migrations_lock',
+          'server_keys',
           'sessions',
           'users',
         ]);
         const applied = sqlite.prepare('SELECT name FROM monban_migrations').all();
-        assert.deepEqual(applied, [{ name: '001_initial' }, { name: '002_nickname_skeleton' }, { name: '003_authorization_requests' }]);
+        assert.deepEqual(applied, MIGRATIONS.map((name) => ({ name })));
       } finally {
         sqlite.close();
       }

@@ -86,7 +86,7 @@ describe('a PostgreSQL outage under a running Monban', { skip: skipWithoutPostgr
 
   it('was migrated by `monban migrate` on PostgreSQL', () => {
     assert.equal(migrate.code, 0, migrate.stderr);
-    assert.equal(migrate.stdout, 'Applied migrations: 001_initial, 002_nickname_skeleton, 003_authorization_requests.\n');
+    assert.equal(migrate.stdout, 'Applied migrations: 001_initial, 002_nickname_skeleton, 003_authorization_requests, 004_pkce, 005_refresh_reuse, 006_device_codes.\n');
   });
 
   for (const [fault, description] of Object.entries(FAULTS) as Array<[keyof typeof FAULTS, string]>) {

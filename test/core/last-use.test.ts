@@ -20,6 +20,7 @@ function token(id: number, lastUsedAt: number | null = null): AccessToken {
     hasRefreshToken: true,
     previousRefreshTokenHash: null,
     lastUsedAt,
+    rotatedAt: null,
   };
 }
 

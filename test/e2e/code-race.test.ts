@@ -154,7 +154,7 @@ describe('one code, many concurrent redemptions, in-process on a file-backed SQL
       { ownerId: alice.id, name: 'Racer', redirectUris: [REDIRECT_URI] },
       Date.now(),
     );
-    const app = { client_id: application.uid, client_secret: clientSecret };
+    const app = { client_id: application.uid, client_secret: clientSecret ?? '' };
     const browser = new Browser(monban.server);
     await browser.signIn('alice', PASSWORD);
     const query = new URLSearchParams({ client_id: app.client_id, redirect_uri: REDIRECT_URI, response_type: 'code' });

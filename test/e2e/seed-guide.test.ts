@@ -145,19 +145,22 @@ describe('the seed guide end to end: real server, CLI, HTTP sign-in and consent,
     assert.equal(headers.get('cache-control'), 'no-store, no-cache');
     assert.equal(
       headers.get('www-authenticate'),
-      'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"',
+      'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid", ' +
+        `resource_metadata="${url}/.well-known/oauth-protected-resource/api"`,
     );
 
-    // 5. Refresh Access Token. The old refresh token stays usable until a new access token is used (compatibility.md §4.4), so
-    // a new token that expired before it could be used is simply refreshed for again.
+    // 5. Refresh Access Token. A new token that expired before it could be used is refreshed for again, with the new
+    // refresh token: the old one would answer the same, expired pair (issue 11, compatibility.md §4.4).
     const oldRefreshToken = tokens.refresh_token;
+    let refreshToken = oldRefreshToken;
     let refreshed: Tokens | undefined;
     let meAgain: { status: number; body: string } | undefined;
     for (let attempt = 1; attempt <= ATTEMPTS && meAgain?.status !== 200; attempt++) {
-      refreshed = tokensOf(await curl(guide.step5(url, app, oldRefreshToken)));
+      refreshed = tokensOf(await curl(guide.step5(url, app, refreshToken)));
       seen.push(refreshed.access_token, refreshed.refresh_token);
       assert.notEqual(refreshed.access_token, tokens.access_token);
-      assert.notEqual(refreshed.refresh_token, oldRefreshToken);
+      assert.notEqual(refreshed.refresh_token, refreshToken);
+      refreshToken = refreshed.refresh_token;
       meAgain = await curl(guide.step4(url, refreshed.access_token));
       if (meAgain.status !== 200) assert.deepEqual(meAgain, { status: 401, body: EXPIRED_BODY });
     }
@@ -165,10 +168,12 @@ describe('the seed guide end to end: real server, CLI, HTTP sign-in and consent,
     assert.equal(meAgain.status, 200, meAgain.body);
     assert.equal((JSON.parse(meAgain.body) as { nickname: string }).nickname, 'alice');
 
-    // The new access token has been used: the old refresh token is dead, the new one works.
-    assert.deepEqual(await curl(guide.step5(url, app, oldRefreshToken)), { status: 400, body: INVALID_GRANT_BODY });
+    // The new access token has been used: the new refresh token works, and the old one is dead (issue 11: a replay,
+    // since its successor has been refreshed; before that, within MONBAN_REFRESH_REUSE_GRACE, it would answer the
+    // same pair again).
     const again = tokensOf(await curl(guide.step5(url, app, refreshed.refresh_token)));
     seen.push(again.access_token, again.refresh_token);
+    assert.deepEqual(await curl(guide.step5(url, app, oldRefreshToken)), { status: 400, body: INVALID_GRANT_BODY });
 
     // Secrets, codes, tokens, the session and the password are kept as hashes only (security.md, "Secrets at rest").
     assert.deepEqual(storedValuesContaining(database.path, seen), []);

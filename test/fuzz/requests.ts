@@ -1,7 +1,16 @@
 import type { InjectOptions } from 'fastify';
 import fc from 'fast-check';
 import type { Route } from './routes.js';
-import { anyValue, headerText, paramName, plainValue, resolve, secret, type Value } from './values.js';
+import {
+  anyValue,
+  headerText,
+  paramName,
+  plainValue,
+  resolve,
+  secret,
+  valueBytes,
+  type Value,
+} from './values.js';
 import type { FuzzWorld } from './world.js';
 
 /** Every request the fuzz sends, as plain data: shrinkable, and printed as it is when a property fails. */
@@ -14,8 +23,8 @@ export interface RequestSpec {
   pathParams: { code: Value; id: Value; other: Value };
   /** Letters of the route's template, by position, written percent-encoded (`/oauth/%61uthorize/...`). */
   encodePath: number[];
-  /** The route's usual query (if it has one), with some of its parameters left out or repeated; then more. */
-  queryBase: { use: boolean; drop: number[]; repeat: number[] };
+  /** One of the route's usual queries (if it has any), with some parameters left out or repeated; then more. */
+  queryBase: { use: boolean; template: number; drop: number[]; repeat: number[] };
   query: QueryPart[];
   authorization: Authorization[];
   cookie: Cookie;
@@ -32,8 +41,9 @@ type QueryPart =
 type Nesting = 'locale' | 'sign_in' | 'sign_up' | 'plain';
 type Target = { codePage: Value } | { name: string; value: Value } | { path: Value };
 
+/** `client only`: the client's credentials as Basic, and none in the body (RFC 6749 §2.3.1, one method). */
 type Authorization =
-  | { basic: 'client' }
+  | { basic: 'client' | 'client only' }
   | { basic: [Value, Value] }
   | { scheme: string; credentials: Value }
   | { raw: string };
@@ -51,7 +61,8 @@ type BodySpec =
   | { kind: 'none' }
   | { kind: 'json'; fields: FieldsSpec; retype: Array<[number, unknown]>; contentType: string }
   | { kind: 'json value'; value: unknown; contentType: string }
-  | { kind: 'form'; fields: FieldsSpec; contentType: string }
+  /** `raw`: values written as their bytes (only the form's own `&`, `=`, `%`, `+` encoded), not percent-encoded. */
+  | { kind: 'form'; fields: FieldsSpec; contentType: string; raw: boolean }
   | { kind: 'multipart'; fields: FieldsSpec; damage: Damage }
   | { kind: 'raw'; bytes: number[]; contentType: string }
   | { kind: 'huge'; contentType: string };
@@ -87,6 +98,17 @@ const RAW_QUERY = [
   'x=%00',
   '+++',
   ';',
+  'scope[a]=b',
+  'client_id[]=x',
+  'client_id[]=x&client_id[]=y',
+  'user_code[]=BCDF-GHJK',
+  'scope[]=user_rates&scope=user_rates',
+  'code_challenge[method]=S256',
+  'state=%FF%FE',
+  'user_code=%C3%28',
+  'redirect_uri=https%3A%2F%2Fclient.example%2Fcb%ED%A0%80',
+  'client_id=%C0%AF',
+  'a=%F4%90%80%80',
 ];
 
 const plainName = paramName.filter((name) => !SECRET_QUERY_NAMES.includes(name) && name !== 'return_to');
@@ -133,6 +155,10 @@ const CODE_REQUEST: Field[] = [
   ['client_id', { ref: 'clientId' }],
   ['response_type', 'code'],
 ];
+const DEVICE_CODE: Field = ['grant_type', 'urn:ietf:params:oauth:grant-type:device_code'];
+const PUBLIC_CLIENT: Field = ['client_id', { ref: 'publicClientId' }];
+const REQUEST_ID: Field = ['request_id', { secret: 'requestId' }];
+const DEVICE_REQUEST_ID: Field = ['request_id', { secret: 'deviceRequestId' }];
 
 /**
  * Forms each route answers, by route, for templates that a few changes turn into near misses: so that requests
@@ -147,7 +173,24 @@ const TEMPLATES: Record<string, Field[][]> = {
     [['grant_type', 'refresh_token'], ['refresh_token', { secret: 1 }], ...CLIENT, STATE],
     [['grant_type', 'client_credentials'], ...CLIENT, ['scope', 'user_rates'], STATE],
     [['grant_type', 'password'], ['username', { ref: 'nickname' }], ['password', { secret: 'password' }], STATE],
+    [
+      AUTHORIZATION_CODE,
+      ['code', { secret: 'publicCode' }],
+      ['redirect_uri', { ref: 'redirectUri' }],
+      PUBLIC_CLIENT,
+      ['code_verifier', { secret: 'codeVerifier' }],
+    ],
+    [['grant_type', 'refresh_token'], ['refresh_token', { secret: 3 }], PUBLIC_CLIENT],
+    [DEVICE_CODE, ['device_code', { secret: 'deviceCode' }], ...CLIENT],
+    [DEVICE_CODE, ['device_code', { secret: 4 }], ...CLIENT],
   ],
+  '/oauth/device_authorization': [
+    [...CLIENT, ['scope', 'user_rates']],
+    [PUBLIC_CLIENT, ['scope', 'user_rates comments']],
+    [...CLIENT],
+  ],
+  '/oauth/device': [[CSRF, ['user_code', { ref: 'userCode' }]]],
+  '/api/users/whoami': [[['access_token', { secret: 'accessToken' }]], [['bearer_token', { secret: 'accessToken' }]]],
   '/oauth/revoke': [
     [['token', { secret: 'accessToken' }], ['token_type_hint', 'access_token'], ...CLIENT],
     [['token', { secret: 'refreshToken' }], ['token_type_hint', 'refresh_token'], ...CLIENT],
@@ -159,9 +202,20 @@ const TEMPLATES: Record<string, Field[][]> = {
   '/oauth/applications': [
     [CSRF, ['name', 'Fuzzed'], ['redirect_uri', { ref: 'redirectUri' }], ['scopes', 'user_rates']],
   ],
+  // The consent form's answers (to the request the server keeps: a browser's or a device's), and a form from
+  // before requests were kept, which must decide nothing.
   '/oauth/authorize': [
+    [CSRF, REQUEST_ID],
+    [CSRF, REQUEST_ID, ['scope_choice', '1'], ['scopes', 'user_rates']],
+    [CSRF, REQUEST_ID, ['_method', 'delete']],
+    [CSRF, DEVICE_REQUEST_ID],
+    [CSRF, DEVICE_REQUEST_ID, ['scope_choice', '1'], ['scopes', 'user_rates']],
+    [CSRF, REQUEST_ID, ['scope_choice', '1']],
+    [CSRF, DEVICE_REQUEST_ID, ['scope_choice', '1'], ['scopes', 'topics']],
+    // The latest secrets answers revealed: often the request id of a consent page just shown.
+    [CSRF, ['request_id', { secret: 0 }]],
+    [CSRF, ['request_id', { secret: 1 }], ['_method', 'delete']],
     [CSRF, ...CODE_REQUEST, ['redirect_uri', { ref: 'redirectUri' }], ['scope', 'user_rates'], ['state', 's']],
-    [CSRF, ...CODE_REQUEST, ['redirect_uri', { ref: 'oob' }], ['scope_choice', '1'], ['scopes', 'user_rates']],
   ],
 };
 TEMPLATES['/oauth/introspect'] = TEMPLATES['/oauth/revoke'] ?? [];
@@ -192,7 +246,7 @@ const change: fc.Arbitrary<Change> = fc.oneof(
 );
 
 /** The route's template, by index (wrapping round), changed: fields dropped, set, repeated, added. */
-function fieldsFor(route: Route | undefined, spec: FieldsSpec): Field[] {
+function templateFields(route: Route | undefined, spec: FieldsSpec): Field[] {
   const templates = TEMPLATES[route?.path ?? ''] ?? ANY_TEMPLATE;
   const fields = [...(templates[spec.template % templates.length] ?? [])];
   const changes = spec.changes;
@@ -230,6 +284,14 @@ const CONTENT_TYPES = [
   ';;;',
 ];
 
+/** A body's declared type: usually the right one, sometimes one that does not describe it. */
+function declared(...right: string[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.constantFrom(...right) },
+    { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+  );
+}
+
 const body: fc.Arbitrary<BodySpec> = fc.oneof(
   { weight: 2, arbitrary: fc.constant<BodySpec>({ kind: 'none' }) },
   {
@@ -239,7 +301,7 @@ const body: fc.Arbitrary<BodySpec> = fc.oneof(
       fields,
       // JSON's other types where the form has strings: the values a parser hands over that a form never does.
       retype: fc.array(fc.tuple(fc.nat(9), notAString), { maxLength: 2 }),
-      contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON'),
+      contentType: declared('application/json', 'application/json; charset=utf-8', 'Application/JSON'),
     }),
   },
   {
@@ -255,10 +317,8 @@ const body: fc.Arbitrary<BodySpec> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('form' as const),
       fields,
-      contentType: fc.constantFrom(
-        'application/x-www-form-urlencoded',
-        'application/x-www-form-urlencoded; charset=UTF-8',
-      ),
+      contentType: declared('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=UTF-8'),
+      raw: fc.boolean(),
     }),
   },
   {
@@ -283,36 +343,50 @@ const body: fc.Arbitrary<BodySpec> = fc.oneof(
   },
 );
 
-const FOCUS = ['/oauth/token', '/oauth/revoke', '/oauth/introspect', '/oauth/authorize/:code'];
+/** The routes every rule of the issue speaks of: the OAuth endpoints, the pages that decide, the API. */
+const FOCUS = [
+  '/oauth/token',
+  '/oauth/revoke',
+  '/oauth/introspect',
+  '/oauth/device_authorization',
+  '/oauth/authorize',
+  '/oauth/device',
+  '/oauth/authorize/:code',
+  '/api/users/whoami',
+];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 const HEADER_NAMES = ['accept-language', 'origin', 'sec-fetch-site', 'x-request-id', 'x-forwarded-for', 'referer'];
 
-export const requestSpec: fc.Arbitrary<RequestSpec> = fc.record({
-  // A third of the requests go to the OAuth endpoints, whose every answer is specified (RFC 6749 §5.2), and to
-  // the out-of-band code page, whose path holds a code.
+const pathParams: fc.Arbitrary<RequestSpec['pathParams']> = fc.record({
+  code: fc.oneof(secret, plainValue),
+  id: fc.oneof(
+    { weight: 2, arbitrary: fc.constant<Value>({ ref: 'applicationId' }) },
+    { weight: 1, arbitrary: plainValue },
+  ),
+  other: plainValue,
+});
+
+/** Anything at all, to any route: several things wrong at once. */
+const wild: fc.Arbitrary<RequestSpec> = fc.record({
+  // Three requests in five go to the focus routes: the OAuth endpoints, whose every answer is specified (RFC 6749
+  // §5.2, RFC 8628 §3.2), the authorization and verification pages, the API, the code page (its path holds a code).
   route: fc.oneof(
-    { weight: 1, arbitrary: fc.constantFrom(...FOCUS) },
+    { weight: 3, arbitrary: fc.constantFrom(...FOCUS) },
     { weight: 2, arbitrary: fc.nat(1000) },
   ),
   method: fc.oneof({ weight: 5, arbitrary: fc.nat(5) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) }),
-  pathParams: fc.record({
-    code: fc.oneof(secret, plainValue),
-    id: fc.oneof(
-      { weight: 2, arbitrary: fc.constant<Value>({ ref: 'applicationId' }) },
-      { weight: 1, arbitrary: plainValue },
-    ),
-    other: plainValue,
-  }),
+  pathParams,
   encodePath: fc.oneof(
     { weight: 4, arbitrary: fc.constant<number[]>([]) },
     { weight: 1, arbitrary: fc.array(fc.nat(24), { maxLength: 6 }) },
   ),
   queryBase: fc.record({
     use: fc.boolean(),
+    template: fc.nat(9),
     drop: fc.array(fc.nat(9), { maxLength: 2 }),
     repeat: fc.array(fc.nat(9), { maxLength: 1 }),
   }),
-  query: fc.array(queryPart, { maxLength: 4 }),
+  query: fc.array(queryPart, { maxLength: 5 }),
   authorization: fc.oneof(
     { weight: 3, arbitrary: fc.constant<Authorization[]>([]) },
     { weight: 3, arbitrary: fc.array(authorization, { minLength: 1, maxLength: 1 }) },
@@ -323,10 +397,79 @@ export const requestSpec: fc.Arbitrary<RequestSpec> = fc.record({
   body,
 });
 
-/** Percent-encodes everything but RFC 3986's unreserved characters, from the UTF-8 bytes (a lone surrogate too). */
-export function percentEncode(value: string): string {
+/** A route's template with at most one change. */
+const nearFields: fc.Arbitrary<FieldsSpec> = fc.record({
+  template: fc.nat(30),
+  changes: fc.array(change, { maxLength: 1 }),
+});
+
+const nearBody: fc.Arbitrary<BodySpec> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('form' as const),
+      fields: nearFields,
+      contentType: fc.constant('application/x-www-form-urlencoded'),
+      raw: fc.constant(false),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('json' as const),
+      fields: nearFields,
+      retype: fc.array(fc.tuple(fc.nat(9), notAString), { maxLength: 1 }),
+      contentType: fc.constant('application/json'),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('multipart' as const),
+      fields: nearFields,
+      damage: fc.constant('none' as const),
+    }),
+  },
+);
+
+/**
+ * A near miss at a focus route: signed in, with the CSRF cookie, from no other origin, its usual query or form
+ * with one thing changed at most. Wild requests seldom get past the first checks; these reach the later ones (a
+ * consent answered, a device code polled, a code exchanged), where state changes.
+ */
+const nearMiss: fc.Arbitrary<RequestSpec> = fc.record({
+  route: fc.constantFrom(...FOCUS),
+  method: fc.nat(3),
+  pathParams,
+  encodePath: fc.constant([]),
+  queryBase: fc.record({
+    use: fc.constant(true),
+    template: fc.nat(9),
+    drop: fc.array(fc.nat(9), { maxLength: 1 }),
+    repeat: fc.array(fc.nat(9), { maxLength: 1 }),
+  }),
+  query: fc.array(queryPart, { maxLength: 1 }),
+  authorization: fc.oneof(
+    { weight: 4, arbitrary: fc.constant<Authorization[]>([]) },
+    { weight: 2, arbitrary: fc.constant<Authorization[]>([{ basic: 'client only' }]) },
+  ),
+  cookie: fc.constant<Cookie>('signed-in'),
+  headers: fc.constant([]),
+  body: nearBody,
+});
+
+export const requestSpec: fc.Arbitrary<RequestSpec> = fc.oneof(
+  { weight: 1, arbitrary: wild },
+  { weight: 1, arbitrary: nearMiss },
+);
+
+/**
+ * Percent-encodes everything but RFC 3986's unreserved characters, from the UTF-8 bytes (a lone surrogate too), or
+ * from the bytes given.
+ */
+export function percentEncode(value: string | Buffer): string {
   let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
+  for (const byte of typeof value === 'string' ? Buffer.from(value, 'utf8') : value) {
     const c = String.fromCharCode(byte);
     out += /[A-Za-z0-9\-._~]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
@@ -343,7 +486,7 @@ function percentOf(character: string): string {
  * is a path that no route has.
  */
 function pathOf(world: FuzzWorld, route: Route | undefined, spec: RequestSpec): string {
-  if (route === undefined) return `/${percentEncode(resolve(world, spec.pathParams.other))}`;
+  if (route === undefined) return `/${percentEncode(valueBytes(world, spec.pathParams.other))}`;
   const positions = new Set(spec.encodePath);
   let index = 0;
   const segments = route.path.split('/').map((segment) => {
@@ -353,11 +496,10 @@ function pathOf(world: FuzzWorld, route: Route | undefined, spec: RequestSpec): 
     }
     const name = segment.slice(1);
     const value = name === 'code' ? spec.pathParams.code : name === 'id' ? spec.pathParams.id : spec.pathParams.other;
-    const text = resolve(world, value);
     // A secret in the path is sometimes written fully percent-encoded: still the same code to the router.
     return typeof value === 'object' && 'secret' in value && spec.encodePath.length % 2 === 1
-      ? percentOf(text)
-      : percentEncode(text);
+      ? percentOf(resolve(world, value))
+      : percentEncode(valueBytes(world, value));
   });
   return segments.join('/');
 }
@@ -376,28 +518,49 @@ function nest(kind: Nesting, inner: string): string {
 }
 
 function targetOf(world: FuzzWorld, target: Target): string {
-  if ('codePage' in target) return `/oauth/authorize/${percentEncode(resolve(world, target.codePage))}`;
-  if ('path' in target) return `/${percentEncode(resolve(world, target.path))}`;
-  return `/oauth/authorize?${target.name}=${percentEncode(resolve(world, target.value))}&client_id=x`;
+  if ('codePage' in target) return `/oauth/authorize/${percentEncode(valueBytes(world, target.codePage))}`;
+  if ('path' in target) return `/${percentEncode(valueBytes(world, target.path))}`;
+  return `/oauth/authorize?${target.name}=${percentEncode(valueBytes(world, target.value))}&client_id=x`;
 }
 
 /** Queries the pages are asked with; their values hold no secret, since a log line shows them. */
-const QUERY_TEMPLATES: Record<string, Array<[string, Value]>> = {
+const QUERY_TEMPLATES: Record<string, Array<Array<[string, Value]>>> = {
   '/oauth/authorize': [
-    ['client_id', { ref: 'clientId' }],
-    ['redirect_uri', { ref: 'redirectUri' }],
-    ['response_type', 'code'],
-    ['scope', 'user_rates'],
-    ['state', 's'],
+    [
+      ['client_id', { ref: 'clientId' }],
+      ['redirect_uri', { ref: 'redirectUri' }],
+      ['response_type', 'code'],
+      ['scope', 'user_rates'],
+      ['state', 's'],
+    ],
+    // A public client must send a PKCE challenge (RFC 7636 §4.3), S256 only.
+    [
+      ['client_id', { ref: 'publicClientId' }],
+      ['redirect_uri', { ref: 'redirectUri' }],
+      ['response_type', 'code'],
+      ['code_challenge', { ref: 'codeChallenge' }],
+      ['code_challenge_method', 'S256'],
+      ['scope', 'user_rates comments'],
+    ],
+    [
+      ['client_id', { ref: 'clientId' }],
+      ['redirect_uri', { ref: 'oob' }],
+      ['response_type', 'code'],
+      ['scope', 'user_rates topics'],
+    ],
   ],
+  '/oauth/device': [[['user_code', { ref: 'userCode' }]]],
   '/locale': [
-    ['to', 'en'],
-    ['return_to', '/oauth/applications'],
+    [
+      ['to', 'en'],
+      ['return_to', '/oauth/applications'],
+    ],
   ],
 };
 
 function baseQuery(route: Route | undefined, base: RequestSpec['queryBase']): QueryPart[] {
-  const template = QUERY_TEMPLATES[route?.path ?? ''];
+  const templates = QUERY_TEMPLATES[route?.path ?? ''];
+  const template = templates?.[base.template % templates.length];
   if (!base.use || template === undefined) return [];
   const dropped = new Set(base.drop.map((i) => i % template.length));
   const kept = template.filter((_, i) => !dropped.has(i));
@@ -414,7 +577,7 @@ function queryOf(world: FuzzWorld, parts: QueryPart[]): string {
     }
     // Names of secret parameters are already written as they go on the wire (some percent-encoded).
     const name = /%/.test(part.name) ? part.name : percentEncode(part.name);
-    return `${name}=${percentEncode(resolve(world, part.value))}`;
+    return `${name}=${percentEncode(valueBytes(world, part.value))}`;
   });
   return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
 }
@@ -423,7 +586,9 @@ function authorizationOf(world: FuzzWorld, auth: Authorization): string {
   const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
   if ('raw' in auth) return auth.raw;
   if ('scheme' in auth) return `${auth.scheme} ${resolve(world, auth.credentials)}`.replace(/[^\x20-\x7e]/g, '?');
-  if (auth.basic === 'client') return `Basic ${base64(`${world.app.clientId}:${world.secret('clientSecret')}`)}`;
+  if (auth.basic === 'client' || auth.basic === 'client only') {
+    return `Basic ${base64(`${world.app.clientId}:${world.secret('clientSecret')}`)}`;
+  }
   return `Basic ${base64(`${resolve(world, auth.basic[0])}:${resolve(world, auth.basic[1])}`)}`;
 }
 
@@ -443,18 +608,57 @@ function cookieOf(world: FuzzWorld, cookie: Cookie): string | undefined {
   }
 }
 
-function fieldText(world: FuzzWorld, value: FieldValue): string {
-  return isJson(value) ? (JSON.stringify(value.json) ?? '') : resolve(world, value);
+function fieldBytes(world: FuzzWorld, value: FieldValue): Buffer {
+  return isJson(value) ? Buffer.from(JSON.stringify(value.json) ?? '', 'utf8') : valueBytes(world, value);
 }
 
-function jsonOf(world: FuzzWorld, value: FieldValue): unknown {
-  return isJson(value) ? value.json : resolve(world, value);
+/** A JSON string with these bytes inside as they are (valid UTF-8 or not); only `"`, `\` and controls escaped. */
+function jsonStringBytes(bytes: Buffer): Buffer {
+  const out: number[] = [0x22];
+  for (const byte of bytes) {
+    if (byte === 0x22 || byte === 0x5c) out.push(0x5c, byte);
+    else if (byte < 0x20) out.push(...Buffer.from(`\\u${byte.toString(16).padStart(4, '0')}`));
+    else out.push(byte);
+  }
+  out.push(0x22);
+  return Buffer.from(out);
+}
+
+function jsonValueBytes(world: FuzzWorld, value: FieldValue): Buffer {
+  if (isJson(value)) return Buffer.from(JSON.stringify(value.json) ?? 'null', 'utf8');
+  if (typeof value === 'object' && 'bytes' in value) return jsonStringBytes(Buffer.from(value.bytes));
+  return Buffer.from(JSON.stringify(resolve(world, value)), 'utf8');
 }
 
 /** JSON text written pair by pair, so that repeated names and `__proto__` reach the parser as sent. */
-function jsonBody(world: FuzzWorld, fields: Field[]): string {
-  const pairs = fields.map(([name, value]) => `${JSON.stringify(name)}:${JSON.stringify(jsonOf(world, value))}`);
-  return `{${pairs.join(',')}}`;
+function jsonBody(world: FuzzWorld, fields: Field[]): Buffer {
+  const pairs = fields.map(([name, value]) =>
+    Buffer.concat([Buffer.from(`${JSON.stringify(name)}:`, 'utf8'), jsonValueBytes(world, value)]),
+  );
+  const joined = pairs.flatMap((pair, i) => (i === 0 ? [pair] : [Buffer.from(','), pair]));
+  return Buffer.concat([Buffer.from('{'), ...joined, Buffer.from('}')]);
+}
+
+/** `&`, `=`, `%` and `+`: the bytes a form's own syntax uses. */
+const FORM_SYNTAX = [0x26, 0x3d, 0x25, 0x2b];
+
+/** A form field's bytes with only what the form's syntax needs encoded (`&`, `=`, `%`, `+`, and spaces as `+`). */
+function rawFormBytes(bytes: Buffer): Buffer {
+  const out: number[] = [];
+  for (const byte of bytes) {
+    if (byte === 0x20) out.push(0x2b);
+    else if (FORM_SYNTAX.includes(byte)) out.push(...Buffer.from(percentEncode(Buffer.from([byte]))));
+    else out.push(byte);
+  }
+  return Buffer.from(out);
+}
+
+function formBody(world: FuzzWorld, fields: Field[], raw: boolean): Buffer {
+  const encode = (bytes: Buffer) => (raw ? rawFormBytes(bytes) : Buffer.from(percentEncode(bytes)));
+  const pairs = fields.map(([name, value]) =>
+    Buffer.concat([encode(Buffer.from(name, 'utf8')), Buffer.from('='), encode(fieldBytes(world, value))]),
+  );
+  return Buffer.concat(pairs.flatMap((pair, i) => (i === 0 ? [pair] : [Buffer.from('&'), pair])));
 }
 
 function multipartBody(world: FuzzWorld, fields: Field[], damage: Damage): Required<Body> {
@@ -463,16 +667,17 @@ function multipartBody(world: FuzzWorld, fields: Field[], damage: Damage): Requi
     // A part sent as JSON is parsed by @fastify/multipart: a way for an object to reach the parameters.
     const type = isJson(value) ? 'Content-Type: application/json\r\n' : '';
     const disposition = `Content-Disposition: form-data; name="${name.replace(/["\r\n]/g, '_')}"`;
-    return `--${boundary}\r\n${disposition}\r\n${type}\r\n${fieldText(world, value)}\r\n`;
+    const head = Buffer.from(`--${boundary}\r\n${disposition}\r\n${type}\r\n`, 'utf8');
+    return Buffer.concat([head, fieldBytes(world, value), Buffer.from('\r\n')]);
   });
   if (damage === 'file') {
     const disposition = 'Content-Disposition: form-data; name="file"; filename="a.txt"';
-    parts.push(`--${boundary}\r\n${disposition}\r\nContent-Type: text/plain\r\n\r\ndata\r\n`);
+    parts.push(Buffer.from(`--${boundary}\r\n${disposition}\r\nContent-Type: text/plain\r\n\r\ndata\r\n`));
   }
-  let text = `${parts.join('')}--${boundary}--\r\n`;
-  if (damage === 'truncated') text = text.slice(0, Math.max(0, text.length - 30));
+  let payload = Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
+  if (damage === 'truncated') payload = payload.subarray(0, Math.max(0, payload.length - 30));
   const contentType = damage === 'no boundary' ? 'multipart/form-data' : `multipart/form-data; boundary=${boundary}`;
-  return { payload: Buffer.from(text, 'utf8'), contentType };
+  return { payload, contentType };
 }
 
 interface Body {
@@ -480,7 +685,9 @@ interface Body {
   contentType?: string;
 }
 
-function bodyOf(world: FuzzWorld, route: Route | undefined, spec: BodySpec): Body {
+function bodyOf(world: FuzzWorld, route: Route | undefined, spec: BodySpec, basicOnly: boolean): Body {
+  const fieldsFor = (route: Route | undefined, fields: FieldsSpec) =>
+    templateFields(route, fields).filter(([name]) => !basicOnly || (name !== 'client_secret' && name !== 'client_id'));
   switch (spec.kind) {
     case 'none':
       return {};
@@ -491,16 +698,12 @@ function bodyOf(world: FuzzWorld, route: Route | undefined, spec: BodySpec): Bod
         const field = fields[index];
         if (field) fields[index] = [field[0], { json }];
       }
-      return { payload: Buffer.from(jsonBody(world, fields), 'utf8'), contentType: spec.contentType };
+      return { payload: jsonBody(world, fields), contentType: spec.contentType };
     }
     case 'json value':
       return { payload: Buffer.from(JSON.stringify(spec.value) ?? 'null', 'utf8'), contentType: spec.contentType };
-    case 'form': {
-      const pairs = fieldsFor(route, spec.fields).map(
-        ([name, value]) => `${percentEncode(name)}=${percentEncode(fieldText(world, value))}`,
-      );
-      return { payload: Buffer.from(pairs.join('&'), 'utf8'), contentType: spec.contentType };
-    }
+    case 'form':
+      return { payload: formBody(world, fieldsFor(route, spec.fields), spec.raw), contentType: spec.contentType };
     case 'multipart':
       return multipartBody(world, fieldsFor(route, spec.fields), spec.damage);
     case 'raw':
@@ -535,7 +738,8 @@ export function concrete(world: FuzzWorld, spec: RequestSpec): ConcreteRequest {
   if (only !== undefined) headers.authorization = authorizations.length === 1 ? only : authorizations;
   const cookie = cookieOf(world, spec.cookie);
   if (cookie !== undefined) headers.cookie = cookie;
-  const { payload, contentType } = bodyOf(world, route, spec.body);
+  const basicOnly = spec.authorization.some((a) => 'basic' in a && a.basic === 'client only');
+  const { payload, contentType } = bodyOf(world, route, spec.body, basicOnly);
   if (contentType !== undefined) headers['content-type'] = contentType;
   return { route, options: { method, url, headers, ...(payload === undefined ? {} : { payload }) } };
 }

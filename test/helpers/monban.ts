@@ -61,7 +61,8 @@ export class TestMonban {
       { ownerId, name: 'Test app', redirectUris: ['https://client.example/cb'], ...options },
       this.clock.now(),
     );
-    return { application, clientId: application.uid, clientSecret };
+    // A public application has no secret: '' reads as an absent client_secret (core/params.ts).
+    return { application, clientId: application.uid, clientSecret: clientSecret ?? '' };
   }
 
   /** A browser signed in as this user. */

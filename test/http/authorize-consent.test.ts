@@ -14,6 +14,7 @@ import {
   codeOf,
   DESCRIPTION,
   grantCount,
+  ISS,
   OOB,
   pendingRequestOf,
   redeemedScope,
@@ -128,7 +129,7 @@ describe('consent (compatibility.md §3, §4.2)', () => {
       const page = await alice.get(authorizePathFor(fresh, { state: 'xyz' }));
       const response = await alice.submit(page.body, 'form#authorize');
       const code = codeOf(response);
-      assert.equal(response.headers.location, `https://c2.test/cb?code=${code}&state=xyz`);
+      assert.equal(response.headers.location, `https://c2.test/cb?code=${code}&state=xyz&${ISS}`);
       assert.equal(await redeemedScope(t, fresh, code, 'https://c2.test/cb'), 'user_rates comments topics');
     });
 
@@ -161,7 +162,7 @@ describe('consent (compatibility.md §3, §4.2)', () => {
         const page = await alice.get(authorizePathFor(app, params));
         const response = await alice.submit(page.body, 'form#authorize');
         const code = codeOf(response);
-        assert.equal(response.headers.location, `https://c2.test/cb?code=${code}`);
+        assert.equal(response.headers.location, `https://c2.test/cb?code=${code}&${ISS}`);
       }
     });
 
@@ -179,7 +180,7 @@ describe('consent (compatibility.md §3, §4.2)', () => {
       const page = await alice.get(authorizePathFor(cq, { state: 's' }));
       const response = await alice.submit(page.body, 'form#authorize');
       const code = codeOf(response);
-      assert.equal(response.headers.location, `https://cq.test/cb?tenant=a&code=${code}&state=s`);
+      assert.equal(response.headers.location, `https://cq.test/cb?tenant=a&code=${code}&state=s&${ISS}`);
       assert.equal(await redeemedScope(t, cq, code, 'https://cq.test/cb?tenant=a'), 'user_rates comments topics');
     });
 
@@ -188,7 +189,7 @@ describe('consent (compatibility.md §3, §4.2)', () => {
       const page = await alice.get(authorizePathFor(native, { state: 's' }));
       const response = await alice.submit(page.body, 'form#authorize');
       const code = codeOf(response);
-      assert.equal(response.headers.location, `com.example.app:/cb?code=${code}&state=s`);
+      assert.equal(response.headers.location, `com.example.app:/cb?code=${code}&state=s&${ISS}`);
       assert.equal(await redeemedScope(t, native, code, 'com.example.app:/cb'), 'user_rates comments topics');
     });
 
@@ -197,7 +198,7 @@ describe('consent (compatibility.md §3, §4.2)', () => {
       const page = await alice.get(authorizePathFor(loopback, { redirect_uri: 'http://127.0.0.1:51004/cb' }));
       const response = await alice.submit(page.body, 'form#authorize');
       const code = codeOf(response);
-      assert.equal(response.headers.location, `http://127.0.0.1:51004/cb?code=${code}`);
+      assert.equal(response.headers.location, `http://127.0.0.1:51004/cb?code=${code}&${ISS}`);
       assert.equal((await t.stores.codes.findByHash(secretHash(code)))?.redirectUri, 'http://127.0.0.1:51004/cb');
       assert.equal(await redeemedScope(t, loopback, code, 'http://127.0.0.1:51004/cb'), 'user_rates comments topics');
     });
@@ -211,7 +212,7 @@ describe('consent (compatibility.md §3, §4.2)', () => {
       const fields = form.fields.filter(([name, value]) => !(name === 'scopes' && value === 'comments'));
       const response = await alice.post(form.action, fields);
       const code = codeOf(response);
-      assert.equal(response.headers.location, `https://c2.test/cb?code=${code}&state=n`);
+      assert.equal(response.headers.location, `https://c2.test/cb?code=${code}&state=n&${ISS}`);
       assert.deepEqual((await t.stores.codes.findByHash(secretHash(code)))?.scopes, ['user_rates', 'topics']);
       assert.equal(await redeemedScope(t, fresh, code, 'https://c2.test/cb'), 'user_rates topics');
     });
@@ -262,7 +263,7 @@ describe('consent (compatibility.md §3, §4.2)', () => {
         ['client_id', app.clientId],
       ]);
       const code = codeOf(response);
-      assert.equal(response.headers.location, `https://c2.test/cb?code=${code}&state=w`);
+      assert.equal(response.headers.location, `https://c2.test/cb?code=${code}&state=w&${ISS}`);
       const stored = await t.stores.codes.findByHash(secretHash(code));
       assert.equal(stored?.applicationId, fresh.application.id);
       assert.deepEqual(stored?.scopes, ['user_rates']);
@@ -278,7 +279,7 @@ describe('consent (compatibility.md §3, §4.2)', () => {
       assert.equal(response.headers['cache-control'], 'no-store');
       assert.equal(
         response.headers.location,
-        'https://c2.test/cb?error=access_denied&error_description=The+resource+owner+or+authorization+server+denied+the+request.&state=xyz',
+        `https://c2.test/cb?error=access_denied&error_description=The+resource+owner+or+authorization+server+denied+the+request.&state=xyz&${ISS}`,
       );
       assert.equal(await grantCount(t), grantsBefore);
     });

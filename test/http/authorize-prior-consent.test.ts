@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Browser, findForm } from '../helpers/browser.js';
 import { PUBLIC_URL, TestMonban, type TestApp } from '../helpers/monban.js';
-import { authorizePathFor, codeOf, OOB, redeem, redeemedScope } from './authorize-support.js';
+import { authorizePathFor, codeOf, ISS, OOB, redeem, redeemedScope } from './authorize-support.js';
 
 describe('a returning user skips consent (compatibility.md §4.1)', () => {
   let t: TestMonban;
@@ -34,7 +34,7 @@ describe('a returning user skips consent (compatibility.md §4.1)', () => {
     const again = await bob.get(authorizePathFor(bobApp, { scope: 'user_rates comments', state: 'again' }));
     const next = codeOf(again);
     assert.notEqual(next, code);
-    assert.equal(again.headers.location, `https://bob.test/cb?code=${next}&state=again`);
+    assert.equal(again.headers.location, `https://bob.test/cb?code=${next}&state=again&${ISS}`);
     const reordered = await bob.get(authorizePathFor(bobApp, { scope: 'comments user_rates' }));
     codeOf(reordered);
     assert.equal(await redeemedScope(t, bobApp, next, 'https://bob.test/cb'), 'user_rates comments');

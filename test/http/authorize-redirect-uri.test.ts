@@ -177,7 +177,7 @@ describe('redirect URIs at /oauth/authorize', () => {
       assert.equal(response.statusCode, 302);
       assert.equal(
         response.headers.location,
-        'https://cq.test/cb?tenant=a&lang=en&error=invalid_request&error_description=Missing+required+parameter%3A+response_type.&state=s1',
+        'https://cq.test/cb?tenant=a&lang=en&error=invalid_request&error_description=Missing+required+parameter%3A+response_type.&state=s1&iss=http%3A%2F%2Flocalhost%3A3000',
       );
     });
 

@@ -138,7 +138,7 @@ describe('GET /oauth/authorize (compatibility.md §4.1)', () => {
       // The wire shape Doorkeeper's URIBuilder gives: form-encoded, `+` for spaces.
       assert.equal(
         response.headers.location,
-        'https://c2.test/cb?error=invalid_request&error_description=Missing+required+parameter%3A+response_type.&state=xyz',
+        'https://c2.test/cb?error=invalid_request&error_description=Missing+required+parameter%3A+response_type.&state=xyz&iss=http%3A%2F%2Flocalhost%3A3000',
       );
     });
 

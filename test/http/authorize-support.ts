@@ -22,6 +22,8 @@ export const DESCRIPTION = {
 /** 43 URL-safe characters: Doorkeeper's `SecureRandom.urlsafe_base64(32)` (compatibility.md §1). */
 export const CODE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 export const OOB = 'urn:ietf:wg:oauth:2.0:oob';
+/** RFC 9207 §2: every answer redirected to the client ends with the issuer, MONBAN_PUBLIC_URL, form-encoded. */
+export const ISS = 'iss=http%3A%2F%2Flocalhost%3A3000';
 
 /** Query parameters exactly as given; pairs allow repeats. */
 export type Query = Record<string, string> | string[][];
@@ -89,7 +91,7 @@ export function assertErrorPage(response: LightMyRequestResponse, error: string,
   assert.doesNotMatch(response.body, /<form[^>]*id="authorize"/);
 }
 
-/** security.md §0's ERRREDIR: a 302 to the exact registered URI with error, error_description and maybe state. */
+/** security.md §0's ERRREDIR: a 302 to the exact registered URI with error, error_description, maybe state, and iss. */
 export function assertErrorRedirect(
   response: LightMyRequestResponse,
   redirectUri: string,
@@ -97,7 +99,7 @@ export function assertErrorRedirect(
 ): void {
   assert.equal(response.statusCode, 302, response.body.slice(0, 300));
   assert.equal(response.headers['cache-control'], 'no-store');
-  assert.equal(response.headers.location, `${redirectUri}?${new URLSearchParams(expected)}`);
+  assert.equal(response.headers.location, `${redirectUri}?${new URLSearchParams(expected)}&${ISS}`);
 }
 
 /** The fields of the consent form: the request's id, the CSRF token and the user's choices. */

@@ -21,7 +21,8 @@ function assertInvalidToken(response: LightMyRequestResponse): void {
   assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
   assert.equal(
     response.headers['www-authenticate'],
-    'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"',
+    'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid", ' +
+      'resource_metadata="http://localhost:3000/.well-known/oauth-protected-resource/api"',
   );
 }
 

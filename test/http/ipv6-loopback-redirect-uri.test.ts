@@ -12,6 +12,7 @@ import {
   authorizePath,
   codeOf,
   DESCRIPTION,
+  ISS,
   redeem,
 } from './authorize-support.js';
 import { submitForm, textOf } from './pages-support.js';
@@ -98,7 +99,7 @@ describe('IPv6 loopback redirect URIs (issue 9, RFC 8252 §7.3)', () => {
       const consent = await authorize(bare, redirectUri);
       const response = await browser.submit(consent.body, 'form#authorize');
       const code = codeOf(response);
-      assert.equal(response.headers.location, `${redirectUri}?code=${code}`);
+      assert.equal(response.headers.location, `${redirectUri}?code=${code}&${ISS}`);
       assert.equal((await redeem(t, bare, code, redirectUri)).statusCode, 200);
     });
   });

@@ -26,7 +26,8 @@ function assertInvalidToken(response: LightMyRequestResponse): void {
   assert.equal(response.body, INVALID_TOKEN_BODY);
   assert.equal(
     response.headers['www-authenticate'],
-    'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"',
+    'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid", ' +
+      'resource_metadata="http://localhost:3000/.well-known/oauth-protected-resource/api"',
   );
 }
 

@@ -88,12 +88,12 @@ describe('POST /oauth/token, grant_type=authorization_code', () => {
       assert.equal(response.statusCode, 200, response.body);
     });
 
-    it('ignores code_verifier: PKCE is not supported, without an error (compatibility.md §1, §9.1)', async () => {
+    it('honours PKCE when it was sent (issue 11; every rule in pkce.test.ts): the right code_verifier works', async () => {
       const code = await t.authorize(alice, app, {
         code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
         code_challenge_method: 'S256',
       });
-      const response = await exchange(code, { code_verifier: 'not-the-verifier' });
+      const response = await exchange(code, { code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' });
       assert.equal(response.statusCode, 200, response.body);
     });
 

@@ -20,15 +20,20 @@ export function bearerChallenge(error: string, description: string): string {
   return `Bearer realm="Doorkeeper", error="${error}", error_description="${description}"`;
 }
 
+/** RFC 8628 §3.5's polling answers, which carry no challenge (core/error-response.ts). */
+const DEVICE_POLL_ERRORS = new Set(['authorization_pending', 'slow_down', 'expired_token', 'access_denied']);
+
 /**
  * An error answer exactly: status, body (raw string, so `state` comes last and nothing else is there), the no-store
- * headers and the Bearer challenge (or the given one).
+ * headers and the Bearer challenge (or the given one; none for the device grant's polling answers).
  */
 export function assertTokenError(
   response: LightMyRequestResponse,
   status: number,
   body: { error: string; error_description: string; state?: string },
-  challenge: string = bearerChallenge(body.error, body.error_description),
+  challenge: string | undefined = DEVICE_POLL_ERRORS.has(body.error)
+    ? undefined
+    : bearerChallenge(body.error, body.error_description),
 ): void {
   assert.equal(response.statusCode, status, response.body);
   assert.equal(response.body, JSON.stringify(body));

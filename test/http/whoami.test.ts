@@ -5,11 +5,15 @@ import { TestMonban, type TestApp } from '../helpers/monban.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** The 401 Shikimori's API sends for any token it does not accept, byte for byte (compatibility.md §5). */
+/**
+ * The 401 Shikimori's API sends for any token it does not accept, byte for byte (compatibility.md §5); the challenge
+ * adds where the API's metadata is (RFC 9728 §5.1).
+ */
 const INVALID_TOKEN_BODY =
   '{"error":"invalid_token","error_description":"The access token is invalid","state":"unauthorized"}';
 const INVALID_TOKEN_CHALLENGE =
-  'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"';
+  'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid", ' +
+  'resource_metadata="http://localhost:3000/.well-known/oauth-protected-resource/api"';
 
 function assertInvalidToken(response: LightMyRequestResponse): void {
   assert.equal(response.statusCode, 401, response.body);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { NicknameTaken, type Stores } from '../../src/core/ports/stores.js';
+import { NicknameTaken, type DeviceDecision, type NewDeviceCode, type Stores } from '../../src/core/ports/stores.js';
 
 export interface Backend {
   stores: Stores;
@@ -144,6 +144,26 @@ export function storeContract(
         assert.deepEqual(await stores.applications.findById(app.id), app);
         assert.equal(await stores.applications.findByUid('client-2'), undefined);
       });
+
+      it('stores a public application (issue 11)', async () => {
+        const alice = await user();
+        const app = await stores.applications.create({
+          uid: 'public-1',
+          secretHash: '',
+          name: 'SPA',
+          redirectUris: ['https://spa.example/cb'],
+          scopes: [],
+          allowedScopes: ['user_rates'],
+          descriptionEn: '',
+          descriptionRu: '',
+          ownerId: alice.id,
+          confidential: false,
+          at: now,
+        });
+        assert.equal(app.confidential, false);
+        assert.equal(app.secretHash, '');
+        assert.deepEqual(await stores.applications.findByUid('public-1'), app);
+      });
     });
 
     describe('authorization codes', () => {
@@ -158,6 +178,26 @@ export function storeContract(
         assert.equal(await stores.codes.consume('code-hash', app.id, now + 2), undefined);
         assert.equal((await stores.codes.findByHash('code-hash'))?.revokedAt, now + 1);
         assert.equal(await stores.codes.findByHash('nope'), undefined);
+        assert.equal(created.codeChallenge, null);
+      });
+
+      it('keeps the PKCE challenge a code is bound to (RFC 7636 §4.4)', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const challenge = { challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', method: 'S256' };
+        const created = await stores.codes.create({
+          codeHash: 'pkce-code',
+          applicationId: app.id,
+          userId: alice.id,
+          redirectUri: 'https://a.example/cb',
+          scopes: ['user_rates'],
+          expiresIn: 600,
+          codeChallenge: challenge,
+          at: now,
+        });
+        assert.deepEqual(created.codeChallenge, challenge);
+        assert.deepEqual((await stores.codes.findByHash('pkce-code'))?.codeChallenge, challenge);
+        assert.deepEqual((await stores.codes.consume('pkce-code', app.id, now))?.codeChallenge, challenge);
       });
 
       it('gives a code to exactly one of many concurrent callers', async () => {
@@ -217,6 +257,7 @@ export function storeContract(
           redirectUri: 'https://a.example/cb',
           scopes: ['user_rates', 'email'],
           state: 'st',
+          codeChallenge: null,
           createdAt: now,
           expiresAt: now + 60_000,
         });
@@ -257,12 +298,231 @@ export function storeContract(
         });
       }
 
+      it('keeps the PKCE challenge of a request until it is decided (issue 11)', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const challenge = { challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', method: 'S256' };
+        await stores.authorizationRequests.create({
+          idHash: 'pkce-request',
+          sessionHash: 'session-hash',
+          userId: alice.id,
+          applicationId: app.id,
+          redirectUri: 'https://a.example/cb',
+          scopes: ['user_rates'],
+          state: undefined,
+          codeChallenge: challenge,
+          at: now,
+          expiresAt: now + 60_000,
+        });
+        const open = await stores.authorizationRequests.findOpen('pkce-request', 'session-hash', now);
+        assert.deepEqual(open?.codeChallenge, challenge);
+        const decided = await stores.authorizationRequests.decide('pkce-request', 'session-hash', now);
+        assert.deepEqual(decided?.codeChallenge, challenge);
+      });
+
       it("goes with its application when the application is deleted", async () => {
         const alice = await user();
         const app = await application(alice.id);
         await pending(alice.id, app.id);
         assert.equal(await stores.applications.delete(app.id), true);
         assert.equal(await stores.authorizationRequests.findOpen('request-hash', 'session-hash', now), undefined);
+      });
+    });
+
+    describe('device codes (RFC 8628, issue 11)', () => {
+      function deviceCode(applicationId: number, over: Partial<NewDeviceCode> = {}) {
+        return stores.deviceCodes.create({
+          deviceCodeHash: 'device-hash',
+          userCodeHash: 'user-hash',
+          applicationId,
+          scopes: ['user_rates', 'email'],
+          interval: 5,
+          at: now,
+          expiresAt: now + 600_000,
+          ...over,
+        });
+      }
+
+      it('stores a pending device code, found by its hash, and by its user code while pending', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const created = await deviceCode(app.id);
+        assert.deepEqual(created && { ...created, id: 0 }, {
+          id: 0,
+          applicationId: app.id,
+          scopes: ['user_rates', 'email'],
+          status: 'pending',
+          userId: null,
+          createdAt: now,
+          expiresAt: now + 600_000,
+          interval: 5,
+          lastPolledAt: null,
+          redeemedAt: null,
+        });
+        assert.deepEqual(await stores.deviceCodes.findByHash('device-hash'), created);
+        assert.equal(await stores.deviceCodes.findByHash('user-hash'), undefined);
+        assert.deepEqual(await stores.deviceCodes.findPendingByUserCode('user-hash', now + 599_999), created);
+        assert.equal(await stores.deviceCodes.findPendingByUserCode('user-hash', now + 600_000), undefined);
+        assert.equal(await stores.deviceCodes.findPendingByUserCode('device-hash', now), undefined);
+      });
+
+      it('refuses a user code another device code has, storing nothing', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        assert.ok(await deviceCode(app.id));
+        assert.equal(await deviceCode(app.id, { deviceCodeHash: 'second' }), undefined);
+        assert.equal(await stores.deviceCodes.findByHash('second'), undefined);
+        assert.ok(await deviceCode(app.id, { deviceCodeHash: 'second', userCodeHash: 'other-user-code' }));
+      });
+
+      it('records one answer: of many concurrent callers exactly one, and never after expiry', async () => {
+        const alice = await user();
+        const bob = await user('bob');
+        const app = await application(alice.id);
+        const created = await deviceCode(app.id);
+        assert.ok(created);
+        const approval = (userId: number): DeviceDecision => ({ approved: true, userId, scopes: ['email'] });
+        const results = await Promise.all(
+          Array.from({ length: 25 }, (_, i) =>
+            stores.deviceCodes.decide(created.id, approval(i === 0 ? alice.id : bob.id), now),
+          ),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+        const approved = await stores.deviceCodes.findByHash('device-hash');
+        assert.deepEqual(approved, { ...created, status: 'approved', userId: approved?.userId, scopes: ['email'] });
+        assert.ok(approved?.userId === alice.id || approved?.userId === bob.id);
+        assert.equal(await stores.deviceCodes.findPendingByUserCode('user-hash', now), undefined);
+        assert.equal(await stores.deviceCodes.decide(created.id, { approved: false, userId: alice.id }, now), false);
+
+        const late = await deviceCode(app.id, { deviceCodeHash: 'late', userCodeHash: 'late-user' });
+        assert.ok(late);
+        const denial = { approved: false, userId: alice.id } as const;
+        assert.equal(await stores.deviceCodes.decide(late.id, denial, now + 600_000), false);
+        assert.deepEqual(await stores.deviceCodes.findByHash('late'), late);
+        assert.equal(await stores.deviceCodes.decide(late.id, denial, now), true);
+        assert.deepEqual(await stores.deviceCodes.findByHash('late'), { ...late, status: 'denied', userId: alice.id });
+      });
+
+      it('records a poll only when no other was recorded since the one the caller saw', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const created = await deviceCode(app.id);
+        assert.ok(created);
+        assert.equal(await stores.deviceCodes.recordPoll(created.id, null, 5, now), true);
+        assert.equal(await stores.deviceCodes.recordPoll(created.id, null, 10, now + 1), false);
+        assert.equal(await stores.deviceCodes.recordPoll(created.id, now, 10, now + 2), true);
+        const polled = await stores.deviceCodes.findByHash('device-hash');
+        assert.deepEqual([polled?.lastPolledAt, polled?.interval], [now + 2, 10]);
+        const results = await Promise.all(
+          Array.from({ length: 25 }, () => stores.deviceCodes.recordPoll(created.id, now + 2, 15, now + 3)),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+      });
+
+      it('redeems an approved device code once, for its own application, before it expires', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const other = await application(alice.id, 'client-2');
+        const created = await deviceCode(app.id);
+        assert.ok(created);
+        assert.equal(await stores.deviceCodes.redeem('device-hash', app.id, now), undefined, 'pending');
+        await stores.deviceCodes.decide(created.id, { approved: true, userId: alice.id, scopes: ['email'] }, now);
+        assert.equal(await stores.deviceCodes.redeem('device-hash', other.id, now), undefined, 'another client');
+        assert.equal(await stores.deviceCodes.redeem('device-hash', app.id, now + 600_000), undefined, 'expired');
+        const results = await Promise.all(
+          Array.from({ length: 25 }, (_, i) => stores.deviceCodes.redeem('device-hash', app.id, now + i)),
+        );
+        const redeemed = results.filter((r) => r !== undefined);
+        assert.equal(redeemed.length, 1);
+        assert.equal(redeemed[0]?.userId, alice.id);
+        assert.deepEqual(redeemed[0]?.scopes, ['email']);
+        assert.equal(typeof redeemed[0]?.redeemedAt, 'number');
+        assert.equal(await stores.deviceCodes.redeem('device-hash', app.id, now + 30), undefined);
+
+        const denied = await deviceCode(app.id, { deviceCodeHash: 'denied', userCodeHash: 'denied-user' });
+        assert.ok(denied);
+        await stores.deviceCodes.decide(denied.id, { approved: false, userId: alice.id }, now);
+        assert.equal(await stores.deviceCodes.redeem('denied', app.id, now), undefined, 'denied');
+      });
+
+      if (openTwin) {
+        it('redeems a device code once across two connections to one database', async () => {
+          const alice = await user();
+          const app = await application(alice.id);
+          const created = await deviceCode(app.id);
+          assert.ok(created);
+          await stores.deviceCodes.decide(created.id, { approved: true, userId: alice.id, scopes: ['email'] }, now);
+          const twin = await openTwin();
+          try {
+            const results = await Promise.all(
+              Array.from({ length: 20 }, (_, i) =>
+                (i % 2 === 0 ? stores : twin.stores).deviceCodes.redeem('device-hash', app.id, now + i),
+              ),
+            );
+            assert.equal(results.filter((r) => r !== undefined).length, 1);
+          } finally {
+            await twin.close();
+          }
+        });
+      }
+
+      it('keeps the device code a pending authorization request answers', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const created = await deviceCode(app.id);
+        assert.ok(created);
+        await stores.authorizationRequests.create({
+          idHash: 'device-request',
+          sessionHash: 'session-hash',
+          userId: alice.id,
+          applicationId: app.id,
+          redirectUri: '',
+          scopes: ['user_rates'],
+          state: undefined,
+          deviceCodeId: created.id,
+          at: now,
+          expiresAt: now + 60_000,
+        });
+        const open = await stores.authorizationRequests.findOpen('device-request', 'session-hash', now);
+        assert.equal(open?.deviceCodeId, created.id);
+        assert.equal(open?.redirectUri, '');
+        const decided = await stores.authorizationRequests.decide('device-request', 'session-hash', now);
+        assert.equal(decided?.deviceCodeId, created.id);
+      });
+
+      it('goes with its application, and so do the requests that answer it', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const created = await deviceCode(app.id);
+        assert.ok(created);
+        await stores.authorizationRequests.create({
+          idHash: 'device-request',
+          sessionHash: 'session-hash',
+          userId: alice.id,
+          applicationId: app.id,
+          redirectUri: '',
+          scopes: ['user_rates'],
+          state: undefined,
+          deviceCodeId: created.id,
+          at: now,
+          expiresAt: now + 60_000,
+        });
+        assert.equal(await stores.applications.delete(app.id), true);
+        assert.equal(await stores.deviceCodes.findByHash('device-hash'), undefined);
+        assert.equal(await stores.authorizationRequests.findOpen('device-request', 'session-hash', now), undefined);
+      });
+
+      it('redeems none whose user was deleted without the cascade', async (t) => {
+        const deleteWithoutCascade = backend.deleteWithoutCascade?.bind(backend);
+        if (!deleteWithoutCascade) return t.skip('this backend cannot delete without the cascade');
+        const owner = await user('owner');
+        const bob = await user('bob');
+        const app = await application(owner.id);
+        const created = await deviceCode(app.id);
+        assert.ok(created);
+        await stores.deviceCodes.decide(created.id, { approved: true, userId: bob.id, scopes: ['email'] }, now);
+        await deleteWithoutCascade('users', bob.id);
+        assert.equal(await stores.deviceCodes.redeem('device-hash', app.id, now), undefined);
       });
     });
 
@@ -436,6 +696,145 @@ export function storeContract(
         assert.equal(await revocation, 2);
         assert.equal((await stores.tokens.findByToken('u1'))?.revokedAt, now + 1);
         assert.equal((await stores.tokens.findByToken('u2'))?.revokedAt, now + 1);
+      });
+
+      it('creates a token once for any number of concurrent callers with its hashes, and gives each that row (issue 11)', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            stores.tokens.createIfAbsent({
+              tokenHash: 'once-at',
+              refreshTokenHash: 'once-rt',
+              applicationId: app.id,
+              userId: alice.id,
+              grantId: null,
+              parentId: null,
+              scopes: i === 0 ? ['user_rates'] : ['comments'],
+              expiresIn: 60 + i,
+              previousRefreshTokenHash: 'before-rt',
+              at: now + i,
+            }),
+          ),
+        );
+        const stored = await stores.tokens.findByToken('once-at');
+        assert.ok(stored);
+        for (const result of results) assert.deepEqual(result, stored);
+        // A later caller, whatever else it asks for, gets the row as the first caller made it.
+        const later = await stores.tokens.createIfAbsent({
+          tokenHash: 'once-at',
+          refreshTokenHash: 'once-rt',
+          applicationId: app.id,
+          userId: alice.id,
+          grantId: null,
+          parentId: null,
+          scopes: ['topics'],
+          expiresIn: 1,
+          previousRefreshTokenHash: null,
+          at: now + 100,
+        });
+        assert.deepEqual(later, stored);
+        assert.equal(stored.previousRefreshTokenHash, 'before-rt');
+      });
+
+      if (openTwin) {
+        it('creates a token once across two connections to one database (issue 11)', async () => {
+          const alice = await user();
+          const app = await application(alice.id);
+          const twin = await openTwin();
+          try {
+            const results = await Promise.all(
+              Array.from({ length: 20 }, (_, i) =>
+                (i % 2 === 0 ? stores : twin.stores).tokens.createIfAbsent({
+                  tokenHash: 'twin-at',
+                  refreshTokenHash: 'twin-rt',
+                  applicationId: app.id,
+                  userId: alice.id,
+                  grantId: null,
+                  parentId: null,
+                  scopes: ['user_rates'],
+                  expiresIn: 60,
+                  previousRefreshTokenHash: null,
+                  at: now + i,
+                }),
+              ),
+            );
+            assert.equal(new Set(results.map((r) => r?.id)).size, 1);
+            assert.deepEqual(results[1], await stores.tokens.findByToken('twin-at'));
+          } finally {
+            await twin.close();
+          }
+        });
+      }
+
+      it('marks a token rotated only when completeRotation retires it, never when it is revoked (issue 11)', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const live = await token(app.id, alice.id, { tokenHash: 'r-live', refreshTokenHash: 'r-live-rt' });
+        assert.equal(live.rotatedAt, null);
+        const revoked = await token(app.id, alice.id, { tokenHash: 'r-revoked', refreshTokenHash: 'r-revoked-rt' });
+        await stores.tokens.revoke(revoked.id, now);
+        const child = await token(app.id, alice.id, { parentId: live.id, previousRefreshTokenHash: 'r-live-rt' });
+        await stores.tokens.completeRotation(child, now + 1);
+        const orphan = await token(app.id, alice.id, { parentId: revoked.id, previousRefreshTokenHash: 'r-revoked-rt' });
+        await stores.tokens.completeRotation(orphan, now + 2);
+        assert.deepEqual(await stores.tokens.findByRefreshToken('r-live-rt'), { ...live, revokedAt: now + 1, rotatedAt: now + 1 });
+        // Revoked before: its revocation stands, and it is no rotated-out token.
+        assert.deepEqual(await stores.tokens.findByRefreshToken('r-revoked-rt'), { ...revoked, revokedAt: now });
+        await stores.tokens.revokeAllForUser(app.id, alice.id, now + 3);
+        assert.equal((await stores.tokens.findByRefreshToken('r-live-rt'))?.rotatedAt, now + 1);
+        assert.equal((await stores.tokens.findByToken('r-live'))?.revokedAt, now + 1);
+      });
+
+      it('revokes the refresh chain of a token without a grant: its ancestors and all their descendants (issue 11)', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const grant = await code(app.id, alice.id);
+        const root = await token(app.id, alice.id, { tokenHash: 'c-root' });
+        const middle = await token(app.id, alice.id, { tokenHash: 'c-middle', parentId: root.id });
+        await token(app.id, alice.id, { tokenHash: 'c-leaf', parentId: middle.id });
+        await token(app.id, alice.id, { tokenHash: 'c-sibling', parentId: root.id });
+        const revokedBefore = await token(app.id, alice.id, { tokenHash: 'c-revoked', parentId: middle.id });
+        await stores.tokens.revoke(revokedBefore.id, now);
+        const stranger = await token(app.id, alice.id, { tokenHash: 'c-stranger' });
+        await token(app.id, alice.id, { tokenHash: 'c-stranger-child', parentId: stranger.id });
+        // A token with a grant id hanging off the chain belongs to that grant's family, not to this chain.
+        await token(app.id, alice.id, { tokenHash: 'c-granted', parentId: middle.id, grantId: grant.id });
+        assert.equal(await stores.tokens.revokeChain(middle.id, now + 1), 4);
+        for (const hash of ['c-root', 'c-middle', 'c-leaf', 'c-sibling']) {
+          assert.equal((await stores.tokens.findByToken(hash))?.revokedAt, now + 1, hash);
+        }
+        assert.equal((await stores.tokens.findByToken('c-revoked'))?.revokedAt, now);
+        for (const hash of ['c-stranger', 'c-stranger-child', 'c-granted']) {
+          assert.equal((await stores.tokens.findByToken(hash))?.revokedAt, null, hash);
+        }
+        assert.equal(await stores.tokens.revokeChain(middle.id, now + 2), 0);
+      });
+
+      it('revokes the chain member a refresh adds while the chain revocation waits for it (issue 11)', async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const first = await token(app.id, alice.id, { tokenHash: 'w1', refreshTokenHash: 'w1-rt' });
+        let revocation: Promise<number> | undefined;
+        await stores.transaction(async (tx) => {
+          assert.ok(await tx.tokens.lockForRefresh('w1-rt'));
+          await tx.tokens.createIfAbsent({
+            tokenHash: 'w2',
+            refreshTokenHash: 'w2-rt',
+            applicationId: app.id,
+            userId: alice.id,
+            grantId: null,
+            parentId: first.id,
+            scopes: first.scopes,
+            expiresIn: 60,
+            previousRefreshTokenHash: 'w1-rt',
+            at: now,
+          });
+          revocation = stores.tokens.revokeChain(first.id, now + 1);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        });
+        assert.equal(await revocation, 2);
+        assert.equal((await stores.tokens.findByToken('w2'))?.revokedAt, now + 1);
       });
 
       it("lists a user's granted scope sets for an application, newest first, without revoked ones", async () => {

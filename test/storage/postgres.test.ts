@@ -8,6 +8,16 @@ import { sqlStores } from '../../src/storage/sql/index.js';
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../helpers/postgres.js';
 import { storeContract, type Backend } from './contract.js';
 
+/** Every migration this build knows, in order. */
+const MIGRATIONS = [
+  '001_initial',
+  '002_nickname_skeleton',
+  '003_authorization_requests',
+  '004_pkce',
+  '005_refresh_reuse',
+  '006_device_codes',
+];
+
 /** The store contract against a real PostgreSQL: one database for this run, emptied before every test. */
 let database: TestDatabase | undefined;
 if (!skipWithoutPostgres) {
@@ -63,8 +73,8 @@ describe('PostgreSQL', { skip: skipWithoutPostgres }, () => {
       const opened = openDatabase(database!.url);
       try {
         assert.equal(opened.dialect.name, 'postgres');
-        assert.deepEqual(await pendingMigrations(opened), ['001_initial', '002_nickname_skeleton', '003_authorization_requests']);
-        assert.deepEqual(await migrateToLatest(opened), ['001_initial', '002_nickname_skeleton', '003_authorization_requests']);
+        assert.deepEqual(await pendingMigrations(opened), MIGRATIONS);
+        assert.deepEqual(await migrateToLatest(opened), MIGRATIONS);
         assert.deepEqual(await pendingMigrations(opened), []);
         assert.deepEqual(await migrateToLatest(opened), []);
       } finally {
@@ -77,7 +87,7 @@ describe('PostgreSQL', { skip: skipWithoutPostgres }, () => {
       const pools = [1, 2, 3].map(() => openDatabase(database!.url));
       try {
         const applied = await Promise.all(pools.map((p) => migrateToLatest(p)));
-        assert.deepEqual(applied.flat(), ['001_initial', '002_nickname_skeleton', '003_authorization_requests']);
+        assert.deepEqual(applied.flat(), MIGRATIONS);
       } finally {
         await Promise.all(pools.map((p) => p.close()));
       }

@@ -83,7 +83,7 @@ describe('SQLite migrations from several processes', () => {
     const done = await runs;
     for (const run of done) assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(done.map((r) => r.stdout).sort(), [
-      'Applied migrations: 001_initial, 002_nickname_skeleton, 003_authorization_requests.\n',
+      'Applied migrations: 001_initial, 002_nickname_skeleton, 003_authorization_requests, 004_pkce, 005_refresh_reuse, 006_device_codes.\n',
       'The database is up to date.\n',
       'The database is up to date.\n',
       'The database is up to date.\n',

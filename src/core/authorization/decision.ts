@@ -10,8 +10,21 @@ import type { AuthorizationRequest } from './request.js';
 /** Where the browser goes next: back to the client, or to Monban's own out-of-band code page. */
 export type Redirect = { location: string };
 
-export function errorRedirect(redirectUri: string, error: OAuthError, state: string | undefined): Redirect {
-  return { location: withQuery(redirectUri, { error: error.error, error_description: error.description, state }) };
+/**
+ * Every answer sent back to the client, success or error: Doorkeeper's parameters, then `iss` (RFC 9207 §2), the
+ * issuer of the metadata, so that a client of several servers can tell which one answered (RFC 9700 §4.4).
+ */
+function toClient(ctx: OAuthContext, redirectUri: string, params: Record<string, string | undefined>): Redirect {
+  return { location: withQuery(redirectUri, { ...params, iss: ctx.publicUrl }) };
+}
+
+export function errorRedirect(
+  ctx: OAuthContext,
+  redirectUri: string,
+  error: OAuthError,
+  state: string | undefined,
+): Redirect {
+  return toClient(ctx, redirectUri, { error: error.error, error_description: error.description, state });
 }
 
 /**
@@ -33,16 +46,18 @@ export async function approve(
     redirectUri: request.redirectUri,
     scopes,
     expiresIn: ctx.codeTtl,
+    // RFC 7636 §4.4: the challenge is bound to the code, whichever path issues it (consent or prior consent).
+    codeChallenge: request.codeChallenge ?? null,
     at: ctx.now(),
   });
   if (isOob(request.redirectUri)) return { location: `${ctx.publicUrl}/oauth/authorize/${code}` };
-  return { location: withQuery(request.redirectUri, { code, state: request.state }) };
+  return toClient(ctx, request.redirectUri, { code, state: request.state });
 }
 
 /** The user said no (RFC 6749 §4.1.2.1 access_denied); an out-of-band client has nowhere to hear it. */
-export function deny(request: AuthorizationRequest): Redirect | AccessDenied {
+export function deny(ctx: OAuthContext, request: AuthorizationRequest): Redirect | AccessDenied {
   const error = new AccessDenied();
-  return isOob(request.redirectUri) ? error : errorRedirect(request.redirectUri, error, request.state);
+  return isOob(request.redirectUri) ? error : errorRedirect(ctx, request.redirectUri, error, request.state);
 }
 
 /**
@@ -50,6 +65,9 @@ export function deny(request: AuthorizationRequest): Redirect | AccessDenied {
  * application with exactly these scopes (compatibility.md §4.1, Doorkeeper's `matching_token_for`).
  */
 export async function hasPriorConsent(ctx: OAuthContext, request: AuthorizationRequest, user: User): Promise<boolean> {
+  // Doorkeeper skips only for confidential applications: anyone can send a public client's id, so its repeated
+  // requests get the user's answer each time (RFC 6749 §10.2).
+  if (!request.application.confidential) return false;
   const granted = await ctx.stores.tokens.grantedScopes(request.application.id, user.id);
   return granted.some((scopes) => sameScopes(scopes, request.scopes));
 }

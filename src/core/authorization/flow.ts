@@ -1,4 +1,5 @@
 import type { OAuthContext } from '../context.js';
+import { decideDeviceRequest } from '../device/decision.js';
 import { InvalidClient, InvalidRedirectUri, InvalidRequest, OAuthError } from '../errors.js';
 import type { PendingAuthorization, User } from '../model.js';
 import type { Params } from '../params.js';
@@ -28,11 +29,11 @@ export interface Decider {
   sessionKey: string;
 }
 
-function fromError(err: unknown): AuthorizationOutcome {
+function fromError(ctx: OAuthContext, err: unknown): AuthorizationOutcome {
   if (err instanceof AuthorizationError) {
     return err.redirectUri === undefined
       ? { kind: 'error', error: err.error }
-      : { kind: 'redirect', ...errorRedirect(err.redirectUri, err.error, err.state) };
+      : { kind: 'redirect', ...errorRedirect(ctx, err.redirectUri, err.error, err.state) };
   }
   throw err;
 }
@@ -72,12 +73,13 @@ export async function startAuthorization(
       redirectUri: request.redirectUri,
       scopes: request.scopes,
       state: request.state,
+      codeChallenge: request.codeChallenge,
       at: now,
       expiresAt: now + AUTHORIZATION_REQUEST_TTL_MS,
     });
     return { kind: 'consent', request, requestId };
   } catch (err) {
-    return fromError(err);
+    return fromError(ctx, err);
   }
 }
 
@@ -97,7 +99,13 @@ async function reload(ctx: OAuthContext, pending: PendingAuthorization): Promise
   if (!application.redirectUris.some((registered) => redirectUriMatches(pending.redirectUri, registered))) {
     throw new AuthorizationError(new InvalidRedirectUri());
   }
-  return { application, redirectUri: pending.redirectUri, scopes: pending.scopes, state: pending.state ?? undefined };
+  return {
+    application,
+    redirectUri: pending.redirectUri,
+    scopes: pending.scopes,
+    state: pending.state ?? undefined,
+    codeChallenge: pending.codeChallenge ?? undefined,
+  };
 }
 
 /**
@@ -118,6 +126,11 @@ export async function decideAuthorization(
   try {
     const open = await ctx.stores.authorizationRequests.findOpen(idHash, sessionHash, ctx.now());
     if (!open || open.userId !== decider.user.id) return unknown;
+    // A device's request (RFC 8628 §3.3) is answered to its device code, not to a redirect URI.
+    const { deviceCodeId } = open;
+    if (deviceCodeId !== undefined) {
+      return (await decideDeviceRequest(ctx, { ...open, deviceCodeId }, requestId, decider, decision)) ?? unknown;
+    }
     const request = await reload(ctx, open);
     const chosen = decision.approve ? decision.chosenScopes : undefined;
     const scopes = chosen === undefined ? request.scopes : request.scopes.filter((s) => chosen.includes(s));
@@ -127,13 +140,13 @@ export async function decideAuthorization(
     // Decided and answered in one transaction: of two answers sent at once, one wins and the other issues nothing.
     const answer = await ctx.stores.transaction(async (stores) => {
       if (!(await stores.authorizationRequests.decide(idHash, sessionHash, ctx.now()))) return undefined;
-      return decision.approve ? approve(ctx, stores, request, decider.user, scopes) : deny(request);
+      return decision.approve ? approve(ctx, stores, request, decider.user, scopes) : deny(ctx, request);
     });
     if (answer === undefined) return unknown;
     if (decision.approve) granted(ctx, request, decider.user, scopes, false);
     else ctx.events.emit({ type: 'authorization.denied', applicationId: request.application.id, userId: decider.user.id });
     return answer instanceof OAuthError ? { kind: 'error', error: answer } : redirect(answer);
   } catch (err) {
-    return fromError(err);
+    return fromError(ctx, err);
   }
 }

@@ -1,7 +1,8 @@
 import type { OAuthContext } from '../context.js';
 import { InvalidClient, InvalidRedirectUri, InvalidRequest, OAuthError, UnsupportedResponseType } from '../errors.js';
-import type { Application } from '../model.js';
+import type { Application, CodeChallenge } from '../model.js';
 import type { Params } from '../params.js';
+import { checkCodeChallenge } from '../pkce.js';
 import { isOob, redirectUriMatches } from '../redirect-uri.js';
 import { resolveScopes } from '../scopes.js';
 
@@ -12,6 +13,10 @@ export interface AuthorizationRequest {
   redirectUri: string;
   scopes: string[];
   state: string | undefined;
+  /** The PKCE challenge (RFC 7636), bound to the code; undefined when the request sent none. */
+  codeChallenge?: CodeChallenge | undefined;
+  /** Set for a device's request (RFC 8628 §3.3, core/device/): answered to that device code; redirectUri is empty. */
+  deviceCodeId?: number | undefined;
 }
 
 /**
@@ -71,7 +76,7 @@ function checkResponseType(params: Params): void {
 
 /**
  * Validates an authorization request in Doorkeeper's order (compatibility.md §4.1): client_id, client, redirect_uri, then the
- * errors that can be redirected: repeated parameters, response_type, scope.
+ * errors that can be redirected: repeated parameters, response_type, scope, PKCE (core/pkce.ts).
  */
 export async function validateAuthorizationRequest(
   ctx: OAuthContext,
@@ -85,7 +90,8 @@ export async function validateAuthorizationRequest(
     checkNoDuplicates(params);
     checkResponseType(params);
     const scopes = resolveScopes(params.get('scope'), application.scopes);
-    return { application, redirectUri, scopes, state };
+    const codeChallenge = checkCodeChallenge(params, application);
+    return { application, redirectUri, scopes, state, codeChallenge };
   } catch (err) {
     if (!(err instanceof OAuthError)) throw err;
     throw new AuthorizationError(err, isOob(redirectUri) ? undefined : redirectUri, state);

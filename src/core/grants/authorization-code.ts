@@ -1,5 +1,6 @@
 import { InvalidGrant, InvalidRequest } from '../errors.js';
 import { isExpired } from '../model.js';
+import { verifierSatisfies } from '../pkce.js';
 import { secretHash } from '../secrets.js';
 import { issueToken, type IssuedToken } from '../tokens.js';
 import type { Grant } from './grant.js';
@@ -9,7 +10,6 @@ type Redemption = { issued: IssuedToken; grantId: number; userId: number } | { r
 /** RFC 6749 §4.1.3: exchanging an authorization code for tokens. */
 export const authorizationCodeGrant: Grant = {
   type: 'authorization_code',
-  params: ['code', 'redirect_uri', 'code_verifier'],
 
   async handle(ctx, params, authentication) {
     const code = params.get('code');
@@ -18,6 +18,7 @@ export const authorizationCodeGrant: Grant = {
     const redirectUri = params.get('redirect_uri');
     if (redirectUri === undefined) throw InvalidRequest.missing('redirect_uri');
     const client = await authentication.authenticate(ctx.stores);
+    const codeVerifier = params.get('code_verifier');
     const codeHash = secretHash(code);
     const now = ctx.now();
 
@@ -31,6 +32,13 @@ export const authorizationCodeGrant: Grant = {
       }
       // RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request.
       if (isExpired(grant, now) || grant.redirectUri !== redirectUri) return { invalid: true };
+      // RFC 7636 §4.6, RFC 9700 §2.1.1: the verifier must fit the code's challenge, and none may come for a code
+      // issued without one (a downgrade). A public client's code must have one: the authorization endpoint sees to
+      // it (core/pkce.ts), and this to a code made any other way. Like every failed exchange of a live code, a
+      // failure here uses the code up (the transaction commits): a code is single use, and sending it again is a
+      // replay (security.md #61).
+      if (!verifierSatisfies(codeVerifier, grant.codeChallenge)) return { invalid: true };
+      if (!client.confidential && grant.codeChallenge === null) return { invalid: true };
       const issued = await issueToken(stores.tokens, {
         applicationId: client.id,
         userId: grant.userId,

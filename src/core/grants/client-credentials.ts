@@ -6,7 +6,6 @@ import type { Grant } from './grant.js';
 /** RFC 6749 §4.4: a token for the client itself, with no user and no refresh token (compatibility.md §4.5). */
 export const clientCredentialsGrant: Grant = {
   type: 'client_credentials',
-  params: ['scope'],
 
   async handle(ctx, params, authentication) {
     const client = await authentication.authenticate(ctx.stores);

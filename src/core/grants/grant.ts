@@ -7,8 +7,6 @@ import type { IssuedToken } from '../tokens.js';
 /** One grant type of the token endpoint (RFC 6749 §4), in a module of its own. */
 export interface Grant {
   readonly type: GrantType;
-  /** The parameters this grant reads, besides grant_type and client authentication. */
-  readonly params: readonly string[];
   /** Runs the grant's checks in Doorkeeper's order (each grant decides when the client is authenticated). */
   handle(ctx: OAuthContext, params: Params, client: ClientAuthentication): Promise<IssuedToken>;
 }

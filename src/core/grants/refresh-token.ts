@@ -1,17 +1,22 @@
+import type { ClientAuthentication } from '../client-authentication.js';
 import { InvalidGrant, InvalidRequest, InvalidScope, type OAuthError } from '../errors.js';
 import type { EventOf } from '../events.js';
+import type { Application } from '../model.js';
+import type { Stores } from '../ports/stores.js';
 import { isSubset, parseScope } from '../scopes.js';
 import { secretHash } from '../secrets.js';
-import { issueToken } from '../tokens.js';
+import { issueSuccessor } from '../tokens.js';
 import type { Grant } from './grant.js';
+import { refreshRetired, refuseRevokedSuccessor } from './refresh-reuse.js';
 
 /**
  * RFC 6749 §6 with Doorkeeper's rotation as Shikimori runs it (compatibility.md §4.4): a new access token and a new refresh
  * token; the old refresh token keeps working until the new access token is first used (tokens.completeRotation).
+ * Every refresh of one token answers one successor pair, derived from it (tokens.issueSuccessor); a rotated-out
+ * token gets it again within the grace period, and is a replay after it (refresh-reuse.ts).
  */
 export const refreshTokenGrant: Grant = {
   type: 'refresh_token',
-  params: ['refresh_token', 'scope'],
 
   async handle(ctx, params, authentication) {
     const refreshToken = params.get('refresh_token');
@@ -26,12 +31,12 @@ export const refreshTokenGrant: Grant = {
       ctx.events.emit({ type: 'refresh.refused', applicationId, reason });
       return error;
     };
-    const issued = await ctx.stores.transaction(async (stores) => {
+    const refreshed = await ctx.stores.transaction(async (stores) => {
       const previous = await stores.tokens.lockForRefresh(refreshTokenHash);
-      if (!previous) throw refused(null, 'unknown_token', new InvalidGrant());
-      // Wrong credentials are invalid_client; none at all, or another client's, are invalid_grant (Doorkeeper). A
-      // client_id without a secret is no credentials (Doorkeeper's Credentials#blank?).
-      const client = authentication.presentsSecret ? await authentication.authenticate(stores) : undefined;
+      // Not live: unknown, revoked or rotated out, told apart once this transaction is over (refresh-reuse.ts).
+      if (!previous) return undefined;
+      // Wrong credentials are invalid_client; none at all, or another client's, are invalid_grant (Doorkeeper).
+      const client = await refreshingClient(stores, authentication);
       if (!client || client.id !== previous.applicationId) {
         throw refused(previous.applicationId, 'wrong_client', new InvalidGrant());
       }
@@ -46,29 +51,47 @@ export const refreshTokenGrant: Grant = {
         }
         scopes = parsed;
       }
-      const token = await issueToken(stores.tokens, {
+      // The successor already made by an earlier refresh of this token is answered as it is, whatever `scope`
+      // this request narrows to: one pair per refresh token, never sibling chains.
+      const token = await issueSuccessor(stores.tokens, ctx.refreshSuccessorKey, refreshToken, {
         applicationId: client.id,
         userId: previous.userId,
         grantId: previous.grantId,
         parentId: previous.id,
         scopes,
-        withRefreshToken: true,
         previousRefreshTokenHash: refreshTokenHash,
         expiresIn: ctx.accessTokenTtl,
         at: ctx.now(),
       });
-      return { token, previousTokenId: previous.id };
+      return { token, previous };
     });
-    const { record } = issued.token;
+    if (!refreshed) return refreshRetired(ctx, refreshToken, () => refreshingClient(ctx.stores, authentication));
+    const { token, previous } = refreshed;
+    if (!token) throw refused(previous.applicationId, 'unknown_token', new InvalidGrant());
+    // Outside the transaction, so that a replay's revocation is kept while the refresh fails.
+    if (token.record.revokedAt !== null) return refuseRevokedSuccessor(ctx, previous, token.record);
     ctx.events.emit({
       type: 'token.refreshed',
-      applicationId: record.applicationId,
-      userId: record.userId,
-      previousTokenId: issued.previousTokenId,
-      tokenId: record.id,
+      applicationId: token.record.applicationId,
+      userId: token.record.userId,
+      previousTokenId: previous.id,
+      tokenId: token.record.id,
     });
-    return issued.token;
+    return token;
   },
 };
 
 type RefusalReason = EventOf<'refresh.refused'>['reason'];
+
+/**
+ * The client a refresh is for, or undefined for "no credentials". A confidential application's client_id without a
+ * secret is no credentials (Doorkeeper's Credentials#blank?), as on Shikimori; a public application has nothing
+ * but its client_id (RFC 6749 §2.1, §6), so that authenticates it under the one policy (client-authentication.ts).
+ */
+async function refreshingClient(stores: Stores, authentication: ClientAuthentication): Promise<Application | undefined> {
+  if (authentication.presentsSecret) return authentication.authenticate(stores);
+  const presented = authentication.presented;
+  if (presented === undefined) return undefined;
+  const named = await stores.applications.findByUid(presented.clientId);
+  return named !== undefined && !named.confidential ? authentication.authenticate(stores) : undefined;
+}

@@ -1,4 +1,13 @@
-import type { AccessToken, Application, AuthorizationCode, Locale, PendingAuthorization, User } from '../model.js';
+import type {
+  AccessToken,
+  Application,
+  AuthorizationCode,
+  CodeChallenge,
+  DeviceCode,
+  Locale,
+  PendingAuthorization,
+  User,
+} from '../model.js';
 
 /**
  * Narrow stores, one per concern. Logic lives above them; they persist, and each states the atomicity the protocol
@@ -38,6 +47,8 @@ export interface NewApplication {
   descriptionEn: string;
   descriptionRu: string;
   ownerId: number;
+  /** True unless given: a public application has no secret (its secretHash matches none) and must use PKCE. */
+  confidential?: boolean;
   at: number;
 }
 
@@ -80,6 +91,8 @@ export interface NewAuthorizationCode {
   redirectUri: string;
   scopes: string[];
   expiresIn: number;
+  /** The PKCE challenge the code is bound to (RFC 7636 §4.4); none when the request sent none. */
+  codeChallenge?: CodeChallenge | null;
   at: number;
 }
 
@@ -135,6 +148,13 @@ export interface TokenWithUser {
  */
 export interface AccessTokenStore {
   create(token: NewAccessToken): Promise<AccessToken>;
+  /**
+   * Creates the token unless one already holds its token hash (or refresh token hash), and returns the stored one
+   * either way; undefined only when that one's application or user is gone. Of any number of concurrent callers
+   * with the same hashes, in any number of processes, exactly one inserts and every one gets that row: the
+   * successor of a refresh token, derived from it (core/refresh-successor.ts), exists once.
+   */
+  createIfAbsent(token: NewAccessToken): Promise<AccessToken | undefined>;
   findByToken(tokenHash: string): Promise<AccessToken | undefined>;
   /** findByToken and the token's user in one query: a bearer-authenticated request's one read. */
   findByTokenWithUser(tokenHash: string): Promise<TokenWithUser | undefined>;
@@ -151,8 +171,15 @@ export interface AccessTokenStore {
   /** Revokes every token descending from one authorization code; returns how many were still live. */
   revokeFamily(grantId: number, at: number): Promise<number>;
   /**
+   * The family of a token without a grant id: revokes every token of its refresh chain (its ancestors by parentId,
+   * and every descendant of them), including one a concurrent refresh adds while this waits for it, as revokeFamily
+   * does; returns how many were still live.
+   */
+  revokeChain(tokenId: number, at: number): Promise<number>;
+  /**
    * Doorkeeper's `revoke_previous_refresh_token!`: on a token's first use, revokes the token whose refresh token it
-   * replaced and forgets the link, so the old refresh token stops working from then on (compatibility.md §4.4).
+   * replaced and forgets the link, so the old refresh token stops working from then on (compatibility.md §4.4). The
+   * revoked token's rotatedAt is set to `at`, which nothing else sets; a token revoked before keeps its state.
    */
   completeRotation(token: AccessToken, at: number): Promise<void>;
   /** The scope sets of this user's non-revoked tokens for this application, newest first (for skipping consent). */
@@ -191,6 +218,7 @@ export interface Stores {
   tokens: AccessTokenStore;
   sessions: SessionStore;
   authorizationRequests: AuthorizationRequestStore;
+  deviceCodes: DeviceCodeStore;
   /** Runs fn with stores bound to one transaction: all of its writes land, or none. */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
 }
@@ -203,6 +231,10 @@ export interface NewPendingAuthorization {
   redirectUri: string;
   scopes: string[];
   state: string | undefined;
+  /** The request's PKCE challenge, bound to the code its approval issues; none when it sent none. */
+  codeChallenge?: CodeChallenge | null;
+  /** For a device's request (RFC 8628 §3.3): the device code its answer goes to. */
+  deviceCodeId?: number;
   at: number;
   expiresAt: number;
 }
@@ -216,4 +248,51 @@ export interface AuthorizationRequestStore {
    * number of concurrent callers, in any number of processes, exactly one gets it; the others get undefined.
    */
   decide(idHash: string, sessionHash: string, now: number): Promise<PendingAuthorization | undefined>;
+}
+
+export interface NewDeviceCode {
+  deviceCodeHash: string;
+  userCodeHash: string;
+  applicationId: number;
+  scopes: string[];
+  /** Seconds between polls (RFC 8628 §3.2). */
+  interval: number;
+  at: number;
+  expiresAt: number;
+}
+
+/** What the user answered on the consent page for a device (RFC 8628 §3.3). */
+export type DeviceDecision = { approved: true; userId: number; scopes: string[] } | { approved: false; userId: number };
+
+/** Device codes (RFC 8628), looked up by their device code's hash or, while pending, by their user code's. */
+export interface DeviceCodeStore {
+  /**
+   * Stores a new, pending device code. A user code names one device code at most: when another already has this
+   * user code's hash, nothing is stored and the answer is undefined (the caller draws another user code).
+   */
+  create(code: NewDeviceCode): Promise<DeviceCode | undefined>;
+  findByHash(deviceCodeHash: string): Promise<DeviceCode | undefined>;
+  /** The pending, unexpired device code with this user code. */
+  findPendingByUserCode(userCodeHash: string, now: number): Promise<DeviceCode | undefined>;
+  /**
+   * Records the user's answer on the pending, unexpired device code with this id; false when it is no longer
+   * pending or has expired. Of any number of concurrent callers, in any number of processes, exactly one succeeds.
+   */
+  decide(id: number, decision: DeviceDecision, at: number): Promise<boolean>;
+  /**
+   * Records a poll at `at`, and the interval from then on, unless another poll was recorded since `lastPolledAt`
+   * (the last poll the caller saw); false then, recording nothing.
+   */
+  recordPoll(id: number, lastPolledAt: number | null, interval: number, at: number): Promise<boolean>;
+  /**
+   * Marks the approved, unexpired, unredeemed device code with this hash, issued to this application, as redeemed,
+   * and returns it. Of any number of concurrent callers, in any number of processes, exactly one gets it; the
+   * others get undefined. A device code whose application or user no longer exists is never redeemed.
+   */
+  redeem(deviceCodeHash: string, applicationId: number, at: number): Promise<DeviceCode | undefined>;
+  /**
+   * Withdraws the user's approval of every approved, unredeemed device code (of one application, or of all): a
+   * device that has not fetched its tokens yet gets `access_denied`. Returns the applications concerned, each once.
+   */
+  withdrawApprovals(userId: number, applicationId: number | undefined, at: number): Promise<number[]>;
 }

@@ -71,6 +71,7 @@ export function applicationFormPage(view: FormView): string {
       describedBy('application_redirect_uri', { hint: true, errors: errors('redirect_uri') })}>${values.redirectUri}</textarea>
     ${hint('application_redirect_uri', t(locale, 'redirectUriHint'))}
     ${fieldErrors('application_redirect_uri', errors('redirect_uri'))}
+    ${application ? '' : confidentialCheckbox(locale, values.confidential !== false)}
     ${textField('description_en', t(locale, 'descriptionEn'), values.descriptionEn)}
     ${textField('description_ru', t(locale, 'descriptionRu'), values.descriptionRu)}
     <fieldset id="application_scopes" aria-describedby="application_scopes_hint">
@@ -96,7 +97,22 @@ ${application ? credentialsSection(view, application) : ''}`;
   return layout(frame(view, title, path), body);
 }
 
-/** On the edit page: the client_id, never the secret (it is stored hashed), and the secret's regeneration. */
+/**
+ * Confidential (the default, as on Shikimori) or public, chosen once, at creation. An unticked checkbox sends nothing,
+ * so the hidden marker tells "unticked" from a form that does not offer the choice.
+ */
+function confidentialCheckbox(locale: Locale, checked: boolean): SafeHtml {
+  return html`<input type="hidden" name="confidential_sent" value="1">
+    <label for="application_confidential"><input type="checkbox" id="application_confidential" name="confidential"
+      value="1" aria-describedby="application_confidential_hint"${checked ? html` checked` : ''}>
+      ${t(locale, 'confidential')}</label>
+    ${hint('application_confidential', t(locale, 'confidentialHint'))}`;
+}
+
+/**
+ * On the edit page: the client_id, never the secret (it is stored hashed), and the secret's regeneration; a public
+ * application has no secret, which the section says instead.
+ */
 function credentialsSection(view: SignedInFrame, application: Application): SafeHtml {
   const { locale } = view;
   return html`<section class="card" id="credentials" aria-labelledby="credentials_title">
@@ -104,11 +120,13 @@ function credentialsSection(view: SignedInFrame, application: Application): Safe
   <dl class="details">
     <dt>${t(locale, 'clientId')}</dt><dd><code id="client_id">${application.uid}</code></dd>
   </dl>
-  <form method="post" action="${applicationPath(application)}/secret" id="regenerate_secret">
+  ${application.confidential
+    ? html`<form method="post" action="${applicationPath(application)}/secret" id="regenerate_secret">
     ${csrfField(view.csrfToken)}
     <p class="hint" id="regenerate_secret_hint">${t(locale, 'regenerateSecretHint')}</p>
     <button type="submit" aria-describedby="regenerate_secret_hint">${t(locale, 'regenerateSecret')}</button>
-  </form>
+  </form>`
+    : html`<p class="hint" id="public_client">${t(locale, 'publicClientNoSecret')}</p>`}
   <p><a class="button danger" id="delete_application_link" href="${applicationPath(application)}/delete">${
     t(locale, 'deleteApplication')}</a></p>
 </section>`;

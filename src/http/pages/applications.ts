@@ -134,6 +134,8 @@ export function applicationPage(view: ShowView): string {
     <dt>${t(locale, 'owner')}</dt><dd id="application_owner">${owner ? `@${owner.nickname}` : '—'}</dd>
     <dt>${t(locale, 'users')}</dt><dd id="application_users">${overview.usersCount}</dd>
     <dt>${t(locale, 'clientId')}</dt><dd><code>${application.uid}</code></dd>
+    <dt>${t(locale, 'clientType')}</dt><dd id="application_client_type">${
+      t(locale, application.confidential ? 'clientTypeConfidential' : 'clientTypePublic')}</dd>
     ${canManage
       ? html`<dt>${t(locale, 'redirectUris')}</dt>
         <dd><ul class="scopes">${application.redirectUris.map((u) => html`<li><code>${u}</code></li>`)}</ul></dd>`
@@ -155,11 +157,15 @@ ${access
 
 export interface CredentialsView extends SignedInFrame {
   application: Application;
-  clientSecret: string;
+  /** Undefined for a public application, which has none. */
+  clientSecret: string | undefined;
   created: boolean;
 }
 
-/** The one page that ever shows a client secret: right after creation or regeneration (security.md #92). */
+/**
+ * The one page that ever shows a client secret: right after creation or regeneration (security.md #92). A public
+ * application's shows its client_id and says it has no secret.
+ */
 export function credentialsPage(view: CredentialsView): string {
   const { locale, application } = view;
   const body = html`
@@ -170,10 +176,14 @@ export function credentialsPage(view: CredentialsView): string {
   <dl class="details">
     <dt>${t(locale, 'clientId')}</dt>
     <dd><code id="client_id" class="secret">${application.uid}</code>${copyButton(locale, 'client_id')}</dd>
-    <dt>${t(locale, 'clientSecret')}</dt>
-    <dd><code id="client_secret" class="secret">${view.clientSecret}</code>${copyButton(locale, 'client_secret')}</dd>
+    ${view.clientSecret === undefined
+      ? ''
+      : html`<dt>${t(locale, 'clientSecret')}</dt>
+    <dd><code id="client_secret" class="secret">${view.clientSecret}</code>${copyButton(locale, 'client_secret')}</dd>`}
   </dl>
-  <p class="notice error" role="alert">${t(locale, 'secretShownOnce')}</p>
+  ${view.clientSecret === undefined
+    ? html`<p class="hint" id="public_client">${t(locale, 'publicClientNoSecret')}</p>`
+    : html`<p class="notice error" role="alert">${t(locale, 'secretShownOnce')}</p>`}
   <p><a class="button primary" id="go_to_application" href="${applicationPath(application)}">${
     t(locale, 'goToApplication')}</a></p>
 </section>`;

@@ -7,8 +7,13 @@ import { copyButton, csrfField } from './form.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
 
-/** Where the answer goes: the client's host, or a code shown here for an out-of-band client (security.md #39). */
-function destination(locale: Locale, redirectUri: string): string {
+/**
+ * Where the answer goes: the client's host, a code shown here for an out-of-band client (security.md #39), or a
+ * device, which the user must know they are signing in, and hold (RFC 8628 §5.4, security.md #96).
+ */
+function destination(locale: Locale, request: AuthorizationRequest): string {
+  if (request.deviceCodeId !== undefined) return t(locale, 'deviceConsentHint');
+  const { redirectUri } = request;
   if (isOob(redirectUri)) return t(locale, 'redirectsOob');
   let host = redirectUri;
   try {
@@ -57,7 +62,7 @@ export function consentPage(view: ConsentView): string {
         id="scope_${scope}" checked> <span>${scopeDescription(locale, scope)}</span> <code>${scope}</code></label>`,
     )}
     </fieldset>
-    <p class="hint">${destination(locale, request.redirectUri)}</p>
+    <p class="hint">${destination(locale, request)}</p>
     <button type="submit" class="primary" id="authorize_button">${t(locale, 'authorize')}</button>
   </form>
   <form method="post" action="/oauth/authorize" id="deny">

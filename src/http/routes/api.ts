@@ -1,7 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acceptableForApi, authenticateAccessToken, bearerTokenOf } from '../../core/bearer.js';
-import { asOAuthError, errorResponse } from '../../core/error-response.js';
+import {
+  asOAuthError,
+  errorResponse,
+  insufficientScopeChallenge,
+  NO_STORE_HEADERS,
+  type ResourceChallenge,
+} from '../../core/error-response.js';
 import { InvalidRequest, InvalidToken, OAuthError } from '../../core/errors.js';
+import { resourceMetadataUrl } from '../../core/metadata.js';
 import type { AccessToken, User } from '../../core/model.js';
 import { Params } from '../../core/params.js';
 import { userJson } from '../api/user-json.js';
@@ -18,12 +25,25 @@ declare module 'fastify' {
   }
 }
 
+/** The API needs only the core and the settings (so a test can mount it beside a route of its own). */
+type ApiDeps = Pick<HttpDeps, 'ctx' | 'config'>;
+
+/** The API's challenges name its metadata (RFC 9728 §5.1), after Doorkeeper's parameters. */
+function apiChallenge(deps: Pick<HttpDeps, 'config'>): ResourceChallenge {
+  return { resourceMetadata: resourceMetadataUrl(deps.config.publicUrl) };
+}
+
+/** Doorkeeper's 401 for a bad token, whose `"state":"unauthorized"` is Shikimori's body byte for byte. */
+function invalidTokenResponse(deps: Pick<HttpDeps, 'config'>) {
+  return errorResponse(new InvalidToken(), 'unauthorized', apiChallenge(deps));
+}
+
 /**
  * Shikimori authenticates a bearer token on every API request, public ones included (compatibility.md §5): a token that is
  * unknown, expired, revoked or has none of the default scopes answers 401 with Doorkeeper's body, whose odd
  * `"state":"unauthorized"` comes from passing `state: :unauthorized` into its error body.
  */
-function bearerAuthentication(deps: HttpDeps) {
+function bearerAuthentication(deps: ApiDeps) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
       const params = new Params({ ...bodyParams(request.query), ...bodyParams(request.body) });
@@ -36,8 +56,25 @@ function bearerAuthentication(deps: HttpDeps) {
     } catch (err) {
       if (!(err instanceof OAuthError)) deps.ctx.reportError(err);
       const error = asOAuthError(err);
-      await sendWire(reply, errorResponse(error, error instanceof InvalidToken ? 'unauthorized' : undefined));
+      await sendWire(reply, error instanceof InvalidToken ? invalidTokenResponse(deps) : errorResponse(error));
     }
+  };
+}
+
+/**
+ * A route guard for the API (a `preHandler` of a route registered by apiRoutes, after the bearer check): a valid
+ * token without `scope` gets 403 `insufficient_scope` (RFC 6750 §3.1) with Shikimori's empty body. As on Shikimori,
+ * the scope is checked only when the request carries a token (compatibility.md §5); whether a guest may use the
+ * route is the route's own rule.
+ */
+export function requireScope(deps: Pick<HttpDeps, 'config'>, scope: string) {
+  return async function checkScope(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const token = request.accessToken;
+    if (token === undefined || token.scopes.includes(scope)) return;
+    await reply
+      .code(403)
+      .headers({ ...NO_STORE_HEADERS, 'www-authenticate': insufficientScopeChallenge(scope, apiChallenge(deps)) })
+      .send();
   };
 }
 
@@ -46,7 +83,7 @@ function notFound(request: FastifyRequest) {
   return { message: locale === 'en' ? 'Page not found' : 'Страница не найдена', code: 404 };
 }
 
-export async function apiRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   app.addHook('preHandler', bearerAuthentication(deps));
   app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
@@ -72,7 +109,7 @@ export async function apiRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
     // A client_credentials token has no user; Shikimori's User.find(nil) ends in its 404 (compatibility.md §4.5).
     if (token.userId === null) return reply.code(404).send(notFound(request));
     const user = request.accessTokenUser;
-    if (!user) return sendWire(reply, errorResponse(new InvalidToken(), 'unauthorized'));
+    if (!user) return sendWire(reply, invalidTokenResponse(deps));
     return reply.send(userJson(user, deps.config.publicUrl, token.scopes.includes('email')));
   });
 }

@@ -55,6 +55,8 @@ function settingsFrom(body: unknown, actor: User): ApplicationSettings {
     // Unticking every allowed scope sends no allowed_scopes at all; the marker field tells that from "not sent".
     allowedScopes:
       actor.admin && formText(form, 'allowed_scopes_sent') !== '' ? formList(form, 'allowed_scopes') : undefined,
+    // Likewise an unticked "Confidential" sends nothing: public only when the form offered the choice.
+    confidential: formText(form, 'confidential_sent') === '' || formText(form, 'confidential') !== '',
   };
 }
 
@@ -133,7 +135,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
   app.get('/oauth/applications/new', async (request, reply) => {
     const page = await signedIn(request, reply);
     if (!page) return reply;
-    const values = { name: '', redirectUri: '', descriptionEn: '', descriptionRu: '', scopes: [] };
+    const values = { name: '', redirectUri: '', descriptionEn: '', descriptionRu: '', scopes: [], confidential: true };
     return sendPage(reply, 200, applicationFormPage({ ...page, values, problems: [] }));
   });
 
@@ -183,6 +185,8 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     const found = await managed(request, reply);
     if (!found) return reply;
     const { page, application } = found;
+    // A public application has no secret, and gets none: it stays public (its edit page offers no such form).
+    if (!application.confidential) return notFound(reply, page);
     const clientSecret = await regenerateSecret(stores, application, deps.ctx.now());
     deps.ctx.events.emit({ type: 'application.secret_regenerated', applicationId: application.id, byUserId: page.user.id });
     return sendPage(reply, 200, credentialsPage({ ...page, application, clientSecret, created: false }));

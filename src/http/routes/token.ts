@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { deviceAuthorizationEndpoint } from '../../core/device/authorization-endpoint.js';
 import { errorResponse } from '../../core/error-response.js';
 import { InvalidRequest, ServerError } from '../../core/errors.js';
 import { introspectionEndpoint } from '../../core/introspection.js';
@@ -12,7 +13,7 @@ function tokenRequest(request: FastifyRequest): TokenRequest {
 }
 
 /**
- * The token, revocation and introspection endpoints: RFC bodies only. Bodies are read as urlencoded, multipart
+ * The token, revocation, introspection and device authorization (RFC 8628 §3.1) endpoints: RFC bodies only. Bodies are read as urlencoded, multipart
  * (the guide's `curl -F`) or JSON (Shikimori's own guide page); a body that cannot be parsed is `invalid_request`.
  */
 export async function tokenRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
@@ -32,5 +33,8 @@ export async function tokenRoutes(app: FastifyInstance, deps: HttpDeps): Promise
   );
   app.post('/oauth/introspect', async (request, reply) =>
     sendWire(reply, await introspectionEndpoint(deps.ctx, tokenRequest(request))),
+  );
+  app.post('/oauth/device_authorization', async (request, reply) =>
+    sendWire(reply, await deviceAuthorizationEndpoint(deps.ctx, tokenRequest(request))),
   );
 }

@@ -3,6 +3,9 @@ import type { DialectTraits } from '../dialect.js';
 import { initial } from './001_initial.js';
 import { nicknameSkeleton } from './002_nickname_skeleton.js';
 import { authorizationRequests } from './003_authorization_requests.js';
+import { pkce } from './004_pkce.js';
+import { refreshReuse } from './005_refresh_reuse.js';
+import { deviceCodes } from './006_device_codes.js';
 
 /** Versioned migrations, applied in name order; a name is never reused or edited once released. */
 export function migrationProvider(dialect: DialectTraits): MigrationProvider {
@@ -12,6 +15,9 @@ export function migrationProvider(dialect: DialectTraits): MigrationProvider {
         '001_initial': initial(dialect),
         '002_nickname_skeleton': nicknameSkeleton(),
         '003_authorization_requests': authorizationRequests(dialect),
+        '004_pkce': pkce(),
+        '005_refresh_reuse': refreshReuse(),
+        '006_device_codes': deviceCodes(dialect),
       };
     },
   };

@@ -24,7 +24,7 @@ export class SqlApplicationStore implements ApplicationStore {
         description_en: app.descriptionEn,
         description_ru: app.descriptionRu,
         owner_id: app.ownerId,
-        confidential: 1,
+        confidential: app.confidential === false ? 0 : 1,
         created_at: app.at,
         updated_at: app.at,
       })

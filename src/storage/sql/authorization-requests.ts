@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { PendingAuthorization } from '../../core/model.js';
 import type { Database } from '../schema.js';
 import type { AuthorizationRequestStore, NewPendingAuthorization } from '../../core/ports/stores.js';
-import { splitList } from './rows.js';
+import { splitList, toCodeChallenge } from './rows.js';
 
 type Row = {
   id: number;
@@ -11,6 +11,9 @@ type Row = {
   redirect_uri: string;
   scopes: string;
   state: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  device_code_id: number | null;
   created_at: number;
   expires_at: number;
 };
@@ -23,6 +26,8 @@ function toPending(row: Row): PendingAuthorization {
     redirectUri: row.redirect_uri,
     scopes: splitList(row.scopes),
     state: row.state,
+    codeChallenge: toCodeChallenge(row.code_challenge, row.code_challenge_method),
+    ...(row.device_code_id === null ? {} : { deviceCodeId: Number(row.device_code_id) }),
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
   };
@@ -35,6 +40,9 @@ const COLUMNS = [
   'redirect_uri',
   'scopes',
   'state',
+  'code_challenge',
+  'code_challenge_method',
+  'device_code_id',
   'created_at',
   'expires_at',
 ] as const;
@@ -54,6 +62,9 @@ export class SqlAuthorizationRequestStore implements AuthorizationRequestStore {
         redirect_uri: request.redirectUri,
         scopes: request.scopes.join(' '),
         state: request.state ?? null,
+        code_challenge: request.codeChallenge?.challenge ?? null,
+        code_challenge_method: request.codeChallenge?.method ?? null,
+        device_code_id: request.deviceCodeId ?? null,
         created_at: request.at,
         expires_at: request.expiresAt,
       })

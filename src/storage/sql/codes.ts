@@ -20,6 +20,8 @@ export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
       scopes: code.scopes.join(' '),
       created_at: code.at,
       expires_in: code.expiresIn,
+      code_challenge: code.codeChallenge?.challenge ?? null,
+      code_challenge_method: code.codeChallenge?.method ?? null,
     });
     if (!row) throw new Error('INSERT ... RETURNING returned no row');
     return toAuthorizationCode(row);

@@ -4,6 +4,7 @@ import type { Stores } from '../../core/ports/stores.js';
 import { SqlApplicationStore } from './applications.js';
 import { SqlAuthorizationRequestStore } from './authorization-requests.js';
 import { SqlAuthorizationCodeStore } from './codes.js';
+import { SqlDeviceCodeStore } from './device-codes.js';
 import { compileQueries, type Queries } from './queries.js';
 import { SqlSessionStore } from './sessions.js';
 import { SqlAccessTokenStore } from './tokens.js';
@@ -18,6 +19,7 @@ export function sqlStores(db: Kysely<Database>, queries: Queries = compileQuerie
     tokens: new SqlAccessTokenStore(db, queries.tokens),
     sessions: new SqlSessionStore(db, queries.sessions),
     authorizationRequests: new SqlAuthorizationRequestStore(db),
+    deviceCodes: new SqlDeviceCodeStore(db),
     transaction: (fn) => db.transaction().execute((trx) => fn(sqlStores(trx, queries))),
   };
 }

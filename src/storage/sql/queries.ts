@@ -1,6 +1,6 @@
 import type { Expression, ExpressionBuilder, Insertable, Kysely, SqlBool } from 'kysely';
 import type { AccessGrantsTable, AccessTokensTable, Database } from '../schema.js';
-import { PreparedQuery } from './prepared.js';
+import { PreparedQuery, type ParameterOf } from './prepared.js';
 
 /** How many of a user's tokens for one application are looked at when deciding to skip the consent page. */
 const GRANTED_SCOPES_LIMIT = 50;
@@ -41,10 +41,8 @@ function codeOwnersExist(eb: ExpressionBuilder<Database, 'access_grants'>): Expr
   return eb.and([eb.exists(application), eb.exists(user)]);
 }
 
-type NewTokenRow = Required<Omit<Insertable<AccessTokensTable>, 'id' | 'revoked_at' | 'last_used_at'>>;
-type NewCodeRow = Required<
-  Omit<Insertable<AccessGrantsTable>, 'id' | 'revoked_at' | 'code_challenge' | 'code_challenge_method'>
->;
+type NewTokenRow = Required<Omit<Insertable<AccessTokensTable>, 'id' | 'revoked_at' | 'last_used_at' | 'rotated_at'>>;
+type NewCodeRow = Required<Omit<Insertable<AccessGrantsTable>, 'id' | 'revoked_at'>>;
 
 /**
  * The queries on the paths every request takes (bearer check, grants, authorization, the signed-in session),
@@ -52,25 +50,27 @@ type NewCodeRow = Required<
  * The stores' other queries are built as they run: they run seldom, or their shape depends on their arguments.
  */
 export function compileQueries(db: Kysely<Database>) {
+  const insertToken = PreparedQuery.of<NewTokenRow>();
+  const newToken = (p: ParameterOf<NewTokenRow>) =>
+    db.insertInto('access_tokens').values({
+      token_hash: p('token_hash'),
+      refresh_token_hash: p('refresh_token_hash'),
+      application_id: p('application_id'),
+      user_id: p('user_id'),
+      grant_id: p('grant_id'),
+      parent_id: p('parent_id'),
+      scopes: p('scopes'),
+      created_at: p('created_at'),
+      expires_in: p('expires_in'),
+      previous_refresh_token_hash: p('previous_refresh_token_hash'),
+    });
   return {
     tokens: {
-      create: PreparedQuery.of<NewTokenRow>()((p) =>
-        db
-          .insertInto('access_tokens')
-          .values({
-            token_hash: p('token_hash'),
-            refresh_token_hash: p('refresh_token_hash'),
-            application_id: p('application_id'),
-            user_id: p('user_id'),
-            grant_id: p('grant_id'),
-            parent_id: p('parent_id'),
-            scopes: p('scopes'),
-            created_at: p('created_at'),
-            expires_in: p('expires_in'),
-            previous_refresh_token_hash: p('previous_refresh_token_hash'),
-          })
-          .returningAll(),
-      ),
+      create: insertToken((p) => newToken(p).returningAll()),
+      // Inserts nothing when a token already holds one of the new hashes (a successor derived from the same refresh
+      // token, core/refresh-successor.ts): the one statement both dialects resolve to a single row, waiting for a
+      // concurrent insert of the same hash to commit or roll back before deciding.
+      createIfAbsent: insertToken((p) => newToken(p).onConflict((oc) => oc.doNothing()).returningAll()),
       findByToken: PreparedQuery.of<{ hash: string }>()((p) =>
         db.selectFrom('access_tokens').selectAll().where('token_hash', '=', p('hash')).where(tokenOwnersExist),
       ),
@@ -104,10 +104,11 @@ export function compileQueries(db: Kysely<Database>) {
           .where(tokenOwnersExist)
           .returningAll(),
       ),
-      revokeByRefreshToken: PreparedQuery.of<{ hash: string; at: number }>()((p) =>
+      // The one write that sets rotated_at: a revocation never does (migration 005).
+      retireByRefreshToken: PreparedQuery.of<{ hash: string; at: number }>()((p) =>
         db
           .updateTable('access_tokens')
-          .set({ revoked_at: p('at') })
+          .set({ revoked_at: p('at'), rotated_at: p('at') })
           .where('refresh_token_hash', '=', p('hash'))
           .where('revoked_at', 'is', null),
       ),
@@ -147,6 +148,8 @@ export function compileQueries(db: Kysely<Database>) {
             scopes: p('scopes'),
             created_at: p('created_at'),
             expires_in: p('expires_in'),
+            code_challenge: p('code_challenge'),
+            code_challenge_method: p('code_challenge_method'),
           })
           .returningAll(),
       ),

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { AccessToken, Application, AuthorizationCode, Locale, User } from '../../core/model.js';
+import type { AccessToken, Application, AuthorizationCode, CodeChallenge, Locale, User } from '../../core/model.js';
 import type { AccessGrantsTable, AccessTokensTable, ApplicationsTable, UsersTable } from '../schema.js';
 
 /** Row-to-model mappers. Integer columns come back as numbers from every driver Monban uses. */
@@ -80,7 +80,13 @@ export function toAuthorizationCode(row: Selectable<AccessGrantsTable>): Authori
     createdAt: Number(row.created_at),
     expiresIn: Number(row.expires_in),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    codeChallenge: toCodeChallenge(row.code_challenge, row.code_challenge_method),
   };
+}
+
+/** A stored PKCE challenge; a method the columns somehow lack stays empty, so no verifier matches it (core/pkce.ts). */
+export function toCodeChallenge(challenge: string | null, method: string | null): CodeChallenge | null {
+  return challenge === null ? null : { challenge, method: method ?? '' };
 }
 
 export function toAccessToken(row: Selectable<AccessTokensTable>): AccessToken {
@@ -97,5 +103,6 @@ export function toAccessToken(row: Selectable<AccessTokensTable>): AccessToken {
     hasRefreshToken: row.refresh_token_hash !== null,
     previousRefreshTokenHash: row.previous_refresh_token_hash,
     lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+    rotatedAt: row.rotated_at === null ? null : Number(row.rotated_at),
   };
 }

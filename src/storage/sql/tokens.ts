@@ -12,6 +12,21 @@ const LAST_USED_BATCH = 500;
 
 type TokenFilter = (eb: ExpressionBuilder<Database, 'access_tokens'>) => Expression<SqlBool>;
 
+function newTokenRow(token: NewAccessToken) {
+  return {
+    token_hash: token.tokenHash,
+    refresh_token_hash: token.refreshTokenHash,
+    application_id: token.applicationId,
+    user_id: token.userId,
+    grant_id: token.grantId,
+    parent_id: token.parentId,
+    scopes: token.scopes.join(' '),
+    created_at: token.at,
+    expires_in: token.expiresIn,
+    previous_refresh_token_hash: token.previousRefreshTokenHash,
+  };
+}
+
 export class SqlAccessTokenStore implements AccessTokenStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -19,20 +34,14 @@ export class SqlAccessTokenStore implements AccessTokenStore {
   ) {}
 
   async create(token: NewAccessToken): Promise<AccessToken> {
-    const row = await this.queries.create.first(this.db, {
-      token_hash: token.tokenHash,
-      refresh_token_hash: token.refreshTokenHash,
-      application_id: token.applicationId,
-      user_id: token.userId,
-      grant_id: token.grantId,
-      parent_id: token.parentId,
-      scopes: token.scopes.join(' '),
-      created_at: token.at,
-      expires_in: token.expiresIn,
-      previous_refresh_token_hash: token.previousRefreshTokenHash,
-    });
+    const row = await this.queries.create.first(this.db, newTokenRow(token));
     if (!row) throw new Error('INSERT ... RETURNING returned no row');
     return toAccessToken(row);
+  }
+
+  async createIfAbsent(token: NewAccessToken): Promise<AccessToken | undefined> {
+    const row = await this.queries.createIfAbsent.first(this.db, newTokenRow(token));
+    return row ? toAccessToken(row) : this.findByToken(token.tokenHash);
   }
 
   async findByToken(tokenHash: string): Promise<AccessToken | undefined> {
@@ -91,9 +100,48 @@ export class SqlAccessTokenStore implements AccessTokenStore {
     return (await this.revokeWhileLive((eb) => eb('grant_id', '=', grantId), at)).length;
   }
 
+  async revokeChain(tokenId: number, at: number): Promise<number> {
+    return (await this.revokeWhileLive((eb) => eb('id', 'in', this.chainOf(tokenId)), at)).length;
+  }
+
+  /**
+   * The ids of a token's refresh chain: its ancestors by parent_id, then every descendant of them among the tokens
+   * without a grant_id (whose children the partial index of migration 005 finds). UNION, not UNION ALL, so that
+   * even a cycle made by hand ends.
+   */
+  private chainOf(tokenId: number) {
+    return this.db
+      .withRecursive('ancestors(id, parent_id)', (db) =>
+        db
+          .selectFrom('access_tokens')
+          .select(['id', 'parent_id'])
+          .where('id', '=', tokenId)
+          .union(
+            db
+              .selectFrom('access_tokens')
+              .innerJoin('ancestors', 'ancestors.parent_id', 'access_tokens.id')
+              .select(['access_tokens.id', 'access_tokens.parent_id']),
+          ),
+      )
+      .withRecursive('chain(id)', (db) =>
+        db
+          .selectFrom('ancestors')
+          .select('ancestors.id')
+          .union(
+            db
+              .selectFrom('access_tokens')
+              .innerJoin('chain', 'chain.id', 'access_tokens.parent_id')
+              .select('access_tokens.id')
+              .where('access_tokens.grant_id', 'is', null),
+          ),
+      )
+      .selectFrom('chain')
+      .select('chain.id');
+  }
+
   async completeRotation(token: AccessToken, at: number): Promise<void> {
     if (token.previousRefreshTokenHash === null) return;
-    await this.queries.revokeByRefreshToken.changes(this.db, { hash: token.previousRefreshTokenHash, at });
+    await this.queries.retireByRefreshToken.changes(this.db, { hash: token.previousRefreshTokenHash, at });
     await this.queries.forgetPreviousRefreshToken.changes(this.db, { id: token.id });
   }
 
