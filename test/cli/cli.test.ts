@@ -11,16 +11,8 @@ import {
   tempDatabase,
   type CliRun,
 } from '../helpers/process.js';
+import { APPLIED_ALL, MIGRATIONS } from '../helpers/migrations.js';
 
-/** Every migration this build knows, in order. */
-const MIGRATIONS = [
-  '001_initial',
-  '002_nickname_skeleton',
-  '003_authorization_requests',
-  '004_pkce',
-  '005_refresh_reuse',
-  '006_device_codes',
-];
 
 const USAGE_FIRST_LINE = 'Usage: monban <command> [options]';
 const PASSWORD = 'correct horse battery';
@@ -65,7 +57,7 @@ describe('monban CLI', () => {
   describe('migrate', () => {
     it('creates the versioned schema, says so, and is idempotent', async () => {
       const first = await runCli(['migrate'], env);
-      assert.deepEqual(first, { code: 0, stdout: 'Applied migrations: 001_initial, 002_nickname_skeleton, 003_authorization_requests, 004_pkce, 005_refresh_reuse, 006_device_codes.\n', stderr: '' });
+      assert.deepEqual(first, { code: 0, stdout: APPLIED_ALL, stderr: '' });
       const second = await runCli(['migrate'], env);
       assert.deepEqual(second, { code: 0, stdout: 'The database is up to date.\n', stderr: '' });
 

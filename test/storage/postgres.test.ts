@@ -7,16 +7,8 @@ import { openPostgres } from '../../src/storage/postgres/open.js';
 import { sqlStores } from '../../src/storage/sql/index.js';
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../helpers/postgres.js';
 import { storeContract, type Backend } from './contract.js';
+import { MIGRATIONS } from '../helpers/migrations.js';
 
-/** Every migration this build knows, in order. */
-const MIGRATIONS = [
-  '001_initial',
-  '002_nickname_skeleton',
-  '003_authorization_requests',
-  '004_pkce',
-  '005_refresh_reuse',
-  '006_device_codes',
-];
 
 /** The store contract against a real PostgreSQL: one database for this run, emptied before every test. */
 let database: TestDatabase | undefined;

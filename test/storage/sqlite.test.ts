@@ -10,6 +10,7 @@ import { StorageUnavailable } from '../../src/core/ports/storage-unavailable.js'
 import { runCli } from '../helpers/process.js';
 import { sqlStores } from '../../src/storage/sql/index.js';
 import { storeContract, type Backend } from './contract.js';
+import { APPLIED_ALL } from '../helpers/migrations.js';
 
 async function backend(path: string): Promise<Backend> {
   const database = openSqlite(path);
@@ -83,7 +84,7 @@ describe('SQLite migrations from several processes', () => {
     const done = await runs;
     for (const run of done) assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(done.map((r) => r.stdout).sort(), [
-      'Applied migrations: 001_initial, 002_nickname_skeleton, 003_authorization_requests, 004_pkce, 005_refresh_reuse, 006_device_codes.\n',
+      APPLIED_ALL,
       'The database is up to date.\n',
       'The database is up to date.\n',
       'The database is up to date.\n',

@@ -1,0 +1,12 @@
+/** Every migration this build knows, in order: what a fresh database applies (cli, sqlite, postgres and fault tests). */
+export const MIGRATIONS = [
+  '001_initial',
+  '002_nickname_skeleton',
+  '003_authorization_requests',
+  '004_pkce',
+  '005_refresh_reuse',
+  '006_device_codes',
+];
+
+/** What `monban migrate` prints on a fresh database. */
+export const APPLIED_ALL = `Applied migrations: ${MIGRATIONS.join(', ')}.\n`;
