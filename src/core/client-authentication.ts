@@ -21,9 +21,9 @@ const PUBLIC_METHODS: readonly ClientAuthMethod[] = ['none'];
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [...SECRET_METHODS, ...PUBLIC_METHODS];
 
 /**
- * The policy: which methods an application may authenticate with. A confidential application (every application
- * today, as on Shikimori) proves itself with its secret, by Basic or in the body; a public one has no secret and
- * names itself by client_id alone (RFC 6749 §2.1). A method outside the application's set is `invalid_client`.
+ * The policy: which methods an application may authenticate with. A confidential application (the default, and
+ * every application on Shikimori) proves itself with its secret, by Basic or in the body; a public one has no secret
+ * and names itself by client_id alone (RFC 6749 §2.1). A method outside the application's set is `invalid_client`.
  */
 export function acceptedMethods(application: Application): readonly ClientAuthMethod[] {
   return application.confidential ? SECRET_METHODS : PUBLIC_METHODS;
