@@ -45,7 +45,7 @@ export interface SeedPlan {
   codePool: number;
 }
 
-export const SCENARIOS = ['whoami', 'refresh', 'code', 'client_credentials', 'flow'] as const;
+export const SCENARIOS = ['whoami', 'refresh', 'code', 'client_credentials', 'flow', 'user-rates-write'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const SCENARIO_TITLES: Record<Scenario, string> = {
@@ -54,7 +54,17 @@ export const SCENARIO_TITLES: Record<Scenario, string> = {
   code: '3. POST /oauth/token authorization_code (each code once)',
   client_credentials: '4. POST /oauth/token client_credentials',
   flow: '5. full flow: authorize (signed in) + code exchange + whoami',
+  'user-rates-write': '6. user_rates write: POST /api/v2/user_rates + POST …/increment (pairs)',
 };
+
+/**
+ * Scenarios of Monban's own API, which the limit and the peer do not have: only Monban's targets run them, and their
+ * figures have no ratio to the others.
+ */
+export const MONBAN_ONLY_SCENARIOS: readonly Scenario[] = ['user-rates-write'];
+
+/** Where the user_rates write scenario creates and increments entries (docs/user-rates.md). */
+export const USER_RATES_PATH = '/api/v2/user_rates';
 
 /** What the orchestrator hands the driver (as a JSON file): one measured run of one scenario against one target. */
 export interface DriverSpec {
@@ -64,7 +74,10 @@ export interface DriverSpec {
   connections: number;
   durationS: number;
   warmupS: number;
-  /** One secret a line: tokens (whoami), refresh tokens or codes, handed out in file order, each request its own. */
+  /**
+   * One secret a line: tokens (whoami, user-rates-write), refresh tokens or codes, handed out in file order, each
+   * request its own.
+   */
   secretsFile?: string;
   /** Whether the secrets may be handed out again when the list ends (whoami's tokens may; refresh tokens not). */
   reuseSecrets: boolean;

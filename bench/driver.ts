@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import type { DriverResult, DriverSpec, Scenario } from './common.js';
+import { USER_RATES_PATH, type DriverResult, type DriverSpec, type Scenario } from './common.js';
 
 type Request = autocannon.Request;
 type Context = Record<string, unknown>;
@@ -96,13 +96,43 @@ function percentile(sorted: number[], p: number): number {
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const JSON_BODY = { 'content-type': 'application/json' };
+
+/** A seeded token and its user's id, for the user_rates writes (which must name the token's own user). */
+interface Writer {
+  token: string;
+  userId: number;
+}
+
+/** How many of the seeded tokens write: enough that the connections never share one entry. */
+const WRITERS = 200;
+
+/** Each writer's user id, asked of whoami before the load (the driver does not know the seeded ids). */
+async function writersOf(spec: DriverSpec): Promise<Writer[]> {
+  if (!spec.secretsFile) throw new Error('the user_rates writes need a secrets list');
+  const tokens = readFileSync(spec.secretsFile, 'utf8').split('\n').filter((l) => l !== '').slice(0, WRITERS);
+  return Promise.all(
+    tokens.map(async (token) => {
+      const headers = { authorization: `Bearer ${token}` };
+      const response = await fetch(`${spec.baseUrl}${spec.whoamiPath}`, { headers });
+      const user = (await response.json()) as { id?: unknown } | null;
+      if (typeof user?.id !== 'number') throw new Error(`whoami for a writer: ${response.status}`);
+      return { token, userId: user.id };
+    }),
+  );
+}
 
 function form(params: Record<string, string>): string {
   return new URLSearchParams(params).toString();
 }
 
 /** The autocannon request sequence of one scenario. */
-function requestsFor(spec: DriverSpec, secrets: SecretList | undefined, rec: Recorder): Request[] {
+function requestsFor(
+  spec: DriverSpec,
+  secrets: SecretList | undefined,
+  rec: Recorder,
+  writers: Writer[] = [],
+): Request[] {
   const need = (): SecretList => {
     if (!secrets) throw new Error(`scenario ${spec.scenario} needs a secrets list`);
     return secrets;
@@ -217,6 +247,47 @@ function requestsFor(spec: DriverSpec, secrets: SecretList | undefined, rec: Rec
         } as Request,
       ];
     }
+    case 'user-rates-write': {
+      // A write is a pair, as a list-sync client makes it: create (an upsert) an entry, then increment it. Targets
+      // start at a random point so that runs on one store create new entries rather than update old ones.
+      if (writers.length === 0) throw new Error('the user_rates writes need writers');
+      let next = 0;
+      let targetId = 1 + Math.floor(Math.random() * 1_000_000_000);
+      return [
+        {
+          method: 'POST',
+          path: USER_RATES_PATH,
+          headers: JSON_BODY,
+          setupRequest: (req: Request, context: Context) => {
+            started(context);
+            const writer = writers[next++ % writers.length] as Writer;
+            context.authorization = `Bearer ${writer.token}`;
+            const userRate = { user_id: writer.userId, target_id: targetId++, target_type: 'Anime' };
+            const headers = { ...req.headers, authorization: context.authorization as string };
+            return { ...req, headers, body: JSON.stringify({ user_rate: userRate }) };
+          },
+          onResponse: (status: number, body: string, context: Context) => {
+            context.rateId = undefined;
+            if (status !== 201) return rec.bad(`create: ${status} ${body}`);
+            const id = (JSON.parse(body) as { id?: unknown }).id;
+            if (typeof id === 'number') context.rateId = id;
+            else rec.bad(`create: no id in ${body}`);
+          },
+        } as Request,
+        {
+          method: 'POST',
+          setupRequest: (req: Request, context: Context) => {
+            if (typeof context.rateId !== 'number') return null as unknown as Request; // start the pair again
+            const headers = { ...req.headers, authorization: context.authorization as string };
+            return { ...req, path: `${USER_RATES_PATH}/${context.rateId}/increment`, headers };
+          },
+          onResponse: (status: number, body: string, context: Context) => {
+            if (status === 201) rec.ok(context.startedAt as number);
+            else rec.bad(`increment: ${status} ${body}`);
+          },
+        } as Request,
+      ];
+    }
   }
 }
 
@@ -245,7 +316,8 @@ export async function drive(spec: DriverSpec): Promise<DriverResult> {
     ? new SecretList(readFileSync(spec.secretsFile, 'utf8').split('\n').filter((l) => l !== ''), spec.reuseSecrets)
     : undefined;
   const rec = new Recorder();
-  const requests = requestsFor(spec, secrets, rec);
+  const writers = spec.scenario === 'user-rates-write' ? await writersOf(spec) : [];
+  const requests = requestsFor(spec, secrets, rec, writers);
 
   // Warm-up, not counted: first a fixed number of requests, all answered (a cold server takes seconds over its
   // first ones), then the timed warm-up and the measured window in one autocannon run, so that the window opens on

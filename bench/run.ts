@@ -24,7 +24,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PRIMING_PER_CONNECTION } from './driver.js';
-import { SCENARIOS, type DriverResult, type DriverSpec, type Scenario, type SeedPlan } from './common.js';
+import {
+  MONBAN_ONLY_SCENARIOS,
+  SCENARIOS,
+  type DriverResult,
+  type DriverSpec,
+  type Scenario,
+  type SeedPlan,
+} from './common.js';
 import { describeProfile, summarizeProfile } from './profile.js';
 import {
   cellOf,
@@ -186,13 +193,15 @@ async function measure(env: Environment, opts: Options, instance: Instance, scen
     connections: opts.connections,
     durationS: opts.durationS,
     warmupS: opts.warmupS,
-    reuseSecrets: scenario === 'whoami',
+    reuseSecrets: scenario === 'whoami' || scenario === 'user-rates-write',
     whoamiPath: instance.whoamiPath,
     tokenPath: instance.tokenPath,
     tokenParams: tokenParams(scenario),
   };
-  if (scenario === 'whoami' || scenario === 'refresh' || scenario === 'code') {
-    const slice = scenario === 'whoami' ? secrets : secrets.slice(run * perRun(instance.kind, opts), (run + 1) * perRun(instance.kind, opts));
+  const resident = scenario === 'whoami' || scenario === 'user-rates-write';
+  if (resident || scenario === 'refresh' || scenario === 'code') {
+    const per = perRun(instance.kind, opts);
+    const slice = resident ? secrets : secrets.slice(run * per, (run + 1) * per);
     spec.secretsFile = join(env.runDir, `secrets-${instance.name.replace(/[^a-z0-9]+/gi, '_')}-${scenario}.txt`);
     writeFileSync(spec.secretsFile, `${slice.join('\n')}\n`);
   }
@@ -381,7 +390,11 @@ async function main(): Promise<void> {
   if (opts.main) {
     for (const scenario of opts.scenarios) {
       say(`scenario ${scenario}`);
-      const wanted = opts.targets.map((kind) => ({
+      // The limit and the peer have no user_rates API: Monban's own scenarios run on Monban only.
+      const kinds = MONBAN_ONLY_SCENARIOS.includes(scenario)
+        ? opts.targets.filter((kind) => kind.startsWith('monban'))
+        : opts.targets;
+      const wanted = kinds.map((kind) => ({
         kind,
         name: kind,
         plan: planFor(kind, [scenario], RESIDENT, opts),

@@ -228,6 +228,24 @@ export async function countStatements(databaseUrl: string): Promise<SqlCount> {
       redirect_uri: REDIRECT_URI,
     });
     await tokenRequest('POST /oauth/token (client_credentials)', { grant_type: 'client_credentials' });
+    // The user_rates write pair (docs/user-rates.md), with a seeded token of its own user, found by a read first.
+    const writer = { authorization: `Bearer ${benchSecret('resident-access', 0)}` };
+    const me = await monban.server.inject({ method: 'GET', url: '/api/users/whoami', headers: writer });
+    const userRate = { user_id: (me.json() as { id: number }).id, target_id: 1, target_type: 'Anime' };
+    const created = await counter.request('POST /api/v2/user_rates (create)', {
+      method: 'POST',
+      url: '/api/v2/user_rates',
+      headers: { ...writer, 'content-type': 'application/json' },
+      payload: JSON.stringify({ user_rate: userRate }),
+    });
+    if (created.statusCode !== 201) throw new Error(`user_rates create: ${created.statusCode} ${created.body}`);
+    const rateId = (created.json() as { id: number }).id;
+    const incremented = await counter.request('POST /api/v2/user_rates/:id/increment', {
+      method: 'POST',
+      url: `/api/v2/user_rates/${rateId}/increment`,
+      headers: writer,
+    });
+    if (incremented.statusCode !== 201) throw new Error(`user_rates increment: ${incremented.statusCode}`);
     const perRequest = counter.take();
     const lastUseWrite = await counter.lastUseWrite();
     return {

@@ -9,9 +9,13 @@ import { timeoutOptions } from './ops/index.js';
 import { Metrics, metricsServer } from './ops/metrics.js';
 import { RedisAttemptCounter } from './ops/redis-attempt-counter.js';
 import { closeRedis, openRedis, redisConnected } from './ops/redis.js';
+import { cleanupOnce, cleanupTasks, leaseHolder } from './ops/cleanup.js';
+import { CleanupSchedule } from './ops/cleanup-schedule.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './storage/database.js';
 import { Events } from './core/events.js';
 import { LastUseRecorder } from './core/last-use.js';
+import { AuditLog } from './audit/audit-log.js';
+import { recordAuditEvents } from './audit/listen.js';
 import { sqlStores } from './storage/sql/index.js';
 import { readRefreshSuccessorKey } from './storage/sql/server-keys.js';
 
@@ -21,6 +25,10 @@ export interface Monban {
   database: OpenDatabase;
   /** The /metrics listener when MONBAN_METRICS_PORT is set (the caller listens on it); else /metrics is on `server`. */
   metricsServer?: FastifyInstance;
+  /** The cleanup every MONBAN_CLEANUP_INTERVAL seconds (ops/cleanup-schedule.ts); runNow() runs one at once. */
+  cleanup: CleanupSchedule;
+  /** The audit log's writer (audit/audit-log.ts): flush() writes what requests queued. */
+  audit: AuditLog;
   /** Stops the server (letting requests in flight finish), then closes the database and Redis. */
   close(): Promise<void>;
 }
@@ -74,6 +82,12 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
   const localAttempts = new MemoryAttemptCounter(SIGN_IN_WINDOW_MS, () => ctx.now());
   const metrics = new Metrics();
   metrics.listen(ctx.events);
+  // The audit log: events queued by requests, written in batches; failures reported, never thrown (docs/audit.md).
+  const audit = new AuditLog(stores.audit, {
+    error: (err) => ctx.reportError(err),
+    warn: (message) => server?.log.warn({}, message),
+  });
+  recordAuditEvents(ctx.events, audit, () => ctx.now());
   server = await buildServer({
     ctx,
     config,
@@ -82,22 +96,35 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
       options.signInAttempts ??
       (redis ? new RedisAttemptCounter(redis, SIGN_IN_WINDOW_MS, localAttempts, fallback) : localAttempts),
     ops: { database, metrics, redis: redis && { client: redis, fallback }, logDestination: options.logDestination },
+    audit,
   });
   if (earlyFailure) logBackgroundFailure(earlyFailure);
   if (redis && !(await redisConnected(redis))) {
     server.log.warn({}, 'Redis is not reachable; counting in this process until it is');
   }
   const metricsListener = config.metricsPort === undefined ? undefined : metricsServer(metrics, timeoutOptions(config));
+  // Deletes what can no longer be used (core/cleanup.ts), one process at a time, as of the injected clock.
+  const cleanupRun = { stores, tasks: cleanupTasks(stores, config), now: () => ctx.now(), holder: leaseHolder() };
+  const cleanup = new CleanupSchedule(
+    config.cleanupInterval * 1000,
+    () => cleanupOnce({ ...cleanupRun, batchSize: config.cleanupBatchSize, capped: true }),
+    () => server?.log,
+  );
+  cleanup.start();
   return {
     server,
     ctx,
     database,
     metricsServer: metricsListener,
+    cleanup,
+    audit,
     async close() {
+      await cleanup.stop();
       await server?.close();
       await metricsListener?.close();
       // The uses noted by the last requests, before the database goes.
       await ctx.lastUse.flush();
+      await audit.flush();
       await database.close();
       if (redis) await closeRedis(redis);
     },

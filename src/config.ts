@@ -20,6 +20,17 @@ export interface Config {
    * still gets that successor; 0 = none (compatibility.md §4.4).
    */
   refreshReuseGrace: number;
+  /** MONBAN_AUDIT_RETENTION: seconds an audit event is kept (docs/audit.md); default 90 days. */
+  auditRetention: number;
+  /**
+   * MONBAN_TOKEN_RETENTION: seconds a token row is kept after its access token expired or it was revoked; its
+   * refresh token works that long (Shikimori: 4 months, compatibility.md §4.4). Never less than the reuse grace.
+   */
+  tokenRetention: number;
+  /** MONBAN_CLEANUP_INTERVAL: seconds between the server's cleanup runs (core/cleanup.ts); 0 = the server runs none. */
+  cleanupInterval: number;
+  /** MONBAN_CLEANUP_BATCH_SIZE: rows deleted per statement by a cleanup run. */
+  cleanupBatchSize: number;
   /** Whether logs are written (the CLI turns them on for `serve`). */
   logLevel: 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug';
   /** MONBAN_REDIS_URL: shared counters for rate limits and sign-in throttling; unset = each process counts alone. */
@@ -83,18 +94,36 @@ function refreshReuseGrace(env: Env): number {
   return value;
 }
 
+/** 120 days, Shikimori's "4 months" (compatibility.md §4.4); at least the reuse grace, whose rows it must keep. */
+function tokenRetention(env: Env, grace: number): number {
+  const value = positiveInteger(env, 'MONBAN_TOKEN_RETENTION', 120 * 24 * 3600);
+  if (value < grace) {
+    const least = `must be at least MONBAN_REFRESH_REUSE_GRACE (${grace}), got ${value}`;
+    throw new ConfigError('MONBAN_TOKEN_RETENTION', least);
+  }
+  return value;
+}
+
+/** An hour by default; `0` (or `off`) for none, when `monban cleanup` runs from cron instead. */
+function cleanupInterval(env: Env): number {
+  const raw = (env.MONBAN_CLEANUP_INTERVAL ?? '').trim();
+  if (raw === '0' || raw === 'off') return 0;
+  return positiveInteger(env, 'MONBAN_CLEANUP_INTERVAL', 3600, 7 * 24 * 3600);
+}
+
 function publicUrl(env: Env, port: number): string {
   const raw = env.MONBAN_PUBLIC_URL;
   if (raw === undefined || raw === '') return `http://localhost:${port}`;
+  // The value as given, and an example of a good one: `localhost:3000` parses, as a URL of scheme `localhost:`.
+  const expected =
+    `must be an absolute URL that starts with http:// or https:// (e.g. https://auth.example), got "${raw}"`;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('MONBAN_PUBLIC_URL', `must be an absolute http(s) URL, got "${raw}"`);
+    throw new ConfigError('MONBAN_PUBLIC_URL', expected);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('MONBAN_PUBLIC_URL', `must use http or https, got "${url.protocol}"`);
-  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('MONBAN_PUBLIC_URL', expected);
   if (url.search || url.hash) throw new ConfigError('MONBAN_PUBLIC_URL', 'must not have a query or a fragment');
   return url.href.replace(/\/+$/, '');
 }
@@ -227,6 +256,10 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
     accessTokenTtl: positiveInteger(env, 'MONBAN_ACCESS_TOKEN_TTL', 86400),
     codeTtl: positiveInteger(env, 'MONBAN_CODE_TTL', 1800),
     refreshReuseGrace: refreshReuseGrace(env),
+    auditRetention: positiveInteger(env, 'MONBAN_AUDIT_RETENTION', 90 * 24 * 3600),
+    tokenRetention: tokenRetention(env, refreshReuseGrace(env)),
+    cleanupInterval: cleanupInterval(env),
+    cleanupBatchSize: positiveInteger(env, 'MONBAN_CLEANUP_BATCH_SIZE', 1000, 10_000),
     // At most an hour: a user code is short (RFC 8628 §5.1), so it must not stay guessable for long.
     deviceCodeTtl: positiveInteger(env, 'MONBAN_DEVICE_CODE_TTL', 600, 3600),
     logLevel: logLevel(env, defaults.logLevel ?? 'info'),

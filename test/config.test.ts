@@ -27,6 +27,10 @@ describe('loadConfig', () => {
       codeTtl: 1800,
       deviceCodeTtl: 600,
       refreshReuseGrace: 60,
+      auditRetention: 7_776_000,
+      tokenRetention: 10_368_000,
+      cleanupInterval: 3600,
+      cleanupBatchSize: 1000,
       logLevel: 'info',
       redisUrl: undefined,
       redisPrefix: 'monban:',
@@ -57,6 +61,10 @@ describe('loadConfig', () => {
       MONBAN_REQUEST_TIMEOUT: '',
       MONBAN_HEADERS_TIMEOUT: '',
       MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '',
+      MONBAN_AUDIT_RETENTION: '',
+      MONBAN_TOKEN_RETENTION: '',
+      MONBAN_CLEANUP_INTERVAL: '',
+      MONBAN_CLEANUP_BATCH_SIZE: '',
     };
     assert.deepEqual(loadConfig(empty), loadConfig({}));
   });
@@ -71,6 +79,10 @@ describe('loadConfig', () => {
       MONBAN_CODE_TTL: '600',
       MONBAN_DEVICE_CODE_TTL: '300',
       MONBAN_REFRESH_REUSE_GRACE: '30',
+      MONBAN_AUDIT_RETENTION: '86400',
+      MONBAN_TOKEN_RETENTION: '604800',
+      MONBAN_CLEANUP_INTERVAL: '600',
+      MONBAN_CLEANUP_BATCH_SIZE: '250',
       MONBAN_LOG_LEVEL: 'warn',
       MONBAN_REQUEST_TIMEOUT: '45',
       MONBAN_HEADERS_TIMEOUT: '15',
@@ -85,6 +97,10 @@ describe('loadConfig', () => {
       codeTtl: 600,
       deviceCodeTtl: 300,
       refreshReuseGrace: 30,
+      auditRetention: 86400,
+      tokenRetention: 604800,
+      cleanupInterval: 600,
+      cleanupBatchSize: 250,
       logLevel: 'warn',
       redisUrl: undefined,
       redisPrefix: 'monban:',
@@ -203,8 +219,11 @@ describe('loadConfig', () => {
 
     it('MONBAN_PUBLIC_URL that is not an absolute http(s) URL without query or fragment', () => {
       const name = 'MONBAN_PUBLIC_URL';
-      assertRefused({ [name]: 'ftp://x' }, name, 'must use http or https, got "ftp:"');
-      assertRefused({ [name]: 'auth.example' }, name, 'must be an absolute http(s) URL, got "auth.example"');
+      const expected = 'must be an absolute URL that starts with http:// or https:// (e.g. https://auth.example)';
+      assertRefused({ [name]: 'ftp://x' }, name, `${expected}, got "ftp://x"`);
+      assertRefused({ [name]: 'auth.example' }, name, `${expected}, got "auth.example"`);
+      // Parsed as a URL of scheme `localhost:` (issue 13).
+      assertRefused({ [name]: 'localhost:3000' }, name, `${expected}, got "localhost:3000"`);
       assertRefused({ [name]: 'https://auth.example/?a=1' }, name, 'must not have a query or a fragment');
       assertRefused({ [name]: 'https://auth.example/#top' }, name, 'must not have a query or a fragment');
     });

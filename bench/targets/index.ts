@@ -103,6 +103,7 @@ function derivedSecrets(plan: SeedPlan, scenario: Scenario): string[] {
   const range = (n: number) => shuffled(Array.from({ length: n }, (_, i) => i));
   switch (scenario) {
     case 'whoami':
+    case 'user-rates-write':
       return residentSample(plan).map((i) => benchSecret('resident-access', i));
     case 'refresh':
       return range(plan.refreshPool).map((i) => benchSecret('pool-refresh', i));

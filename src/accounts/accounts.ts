@@ -1,6 +1,13 @@
 import type { Locale, User } from '../core/model.js';
 import { NicknameTaken, type Stores } from '../core/ports/stores.js';
-import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import {
+  decoyHash,
+  DEVISE_PEPPER_KEY,
+  hashPassword,
+  passwordKind,
+  verifyImportedPassword,
+  verifyPassword,
+} from './passwords.js';
 
 export interface Registration {
   nickname: string;
@@ -73,14 +80,66 @@ export async function registerUser(stores: Stores, registration: Registration, n
   }
 }
 
-/** The user with this nickname and password, or undefined; an unknown nickname costs as much time as a known one. */
-export async function checkCredentials(stores: Stores, nickname: string, password: string): Promise<User | undefined> {
+/**
+ * A sign-in's check: the user, or why not. `no_password`: an account imported without a password (signed up
+ * through another site), which no password opens, so that the page can say what to do (docs/import.md).
+ */
+export type SignInCheck = { user: User } | { problem: 'bad_credentials' | 'no_password' };
+
+/**
+ * The user with this nickname and password; an unknown nickname costs as much time as a known one. An imported
+ * Devise hash (accounts/passwords.ts) is checked with the stored pepper and, when it matches, replaced by Monban's
+ * own hash of the same password: Monban's password rules are not applied, since the password is not being set.
+ */
+export async function checkSignIn(
+  stores: Stores,
+  nickname: string,
+  password: string,
+  now: number = Date.now(),
+): Promise<SignInCheck> {
   const found = await stores.users.findByNickname(nickname);
   if (!found) {
     await verifyPassword(await decoyHash(), password);
-    return undefined;
+    return { problem: 'bad_credentials' };
   }
-  return (await verifyPassword(found.passwordHash, password)) ? found.user : undefined;
+  const kind = passwordKind(found.passwordHash);
+  if (kind === 'none') return { problem: 'no_password' };
+  if (kind === 'monban') {
+    return (await verifyPassword(found.passwordHash, password)) ? { user: found.user } : { problem: 'bad_credentials' };
+  }
+  const pepper = (await stores.serverKeys.find(DEVISE_PEPPER_KEY)) ?? '';
+  if (!(await verifyImportedPassword(found.passwordHash, password, pepper))) return { problem: 'bad_credentials' };
+  await stores.users.replacePasswordHash(found.user.id, found.passwordHash, await hashPassword(password), now);
+  return { user: found.user };
+}
+
+/** The user with this nickname and password, or undefined (checkSignIn). */
+export async function checkCredentials(
+  stores: Stores,
+  nickname: string,
+  password: string,
+  now: number = Date.now(),
+): Promise<User | undefined> {
+  const check = await checkSignIn(stores, nickname, password, now);
+  return 'user' in check ? check.user : undefined;
+}
+
+/**
+ * An administrator sets a user's password (`monban users set-password`): for an account imported without one
+ * (docs/import.md), since Monban has no reset by e-mail. Monban's password rules apply. Returns false when there is
+ * no such user. Whoever was signed in with the old password, if any, is signed out (ASVS 7.4.3); applications keep
+ * their tokens, as a password change may choose to.
+ */
+export async function setPassword(stores: Stores, nickname: string, password: string, now: number): Promise<boolean> {
+  checkPassword(password);
+  const found = await stores.users.findByNickname(nickname);
+  if (!found) return false;
+  const passwordHash = await hashPassword(password);
+  await stores.transaction(async (tx) => {
+    await tx.users.updatePassword(found.user.id, passwordHash, now);
+    await tx.sessions.deleteAllForUser(found.user.id, undefined);
+  });
+  return true;
 }
 
 export type PasswordChange =
@@ -104,7 +163,7 @@ export async function changePassword(
   keepSessionHash: string | undefined,
   now: number,
 ): Promise<PasswordChange> {
-  if (!(await checkCredentials(stores, user.nickname, change.current))) {
+  if (!(await checkCredentials(stores, user.nickname, change.current, now))) {
     return { changed: false, field: 'current_password', problem: 'current_password_wrong' };
   }
   try {

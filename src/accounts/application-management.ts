@@ -1,4 +1,5 @@
-import type { Application, User } from '../core/model.js';
+import type { Application, ApplicationQuota, User } from '../core/model.js';
+import { parseQuota, QuotaSyntaxError } from '../core/quota.js';
 import { splitRedirectUris } from '../core/redirect-uri.js';
 import { DEFAULT_SCOPES, KNOWN_SCOPES, parseScope } from '../core/scopes.js';
 import { randomSecret, secretHash } from '../core/secrets.js';
@@ -26,6 +27,8 @@ export interface ApplicationSettings {
   allowedScopes?: string[] | undefined;
   /** Chosen when the application is created, and kept after that (default true); see registerApplication. */
   confidential?: boolean | undefined;
+  /** The request quota as written (core/quota.ts; '' for none); honoured only when an administrator saves. */
+  quota?: string | undefined;
 }
 
 export type Saved<T> = { ok: true; value: T } | { ok: false; problems: ApplicationProblem[] };
@@ -53,6 +56,17 @@ export function orderScopes(scopes: Iterable<string>): string[] {
 function allowedScopesFor(actor: User, settings: ApplicationSettings, current: readonly string[]): string[] {
   if (!actor.admin || settings.allowedScopes === undefined) return [...current];
   return orderScopes(scopeTokens(settings.allowedScopes));
+}
+
+/** The quota an administrator wrote; undefined when the form had none for this actor (nothing to change). */
+function quotaFor(actor: User, settings: ApplicationSettings): ApplicationQuota | null | 'invalid' | undefined {
+  if (!actor.admin || settings.quota === undefined) return undefined;
+  try {
+    return parseQuota(settings.quota);
+  } catch (err) {
+    if (err instanceof QuotaSyntaxError) return 'invalid';
+    throw err;
+  }
 }
 
 export async function createApplication(
@@ -94,7 +108,12 @@ export async function updateApplication(
   const problems = applicationProblems({ ...settings, redirectUris });
   if (problems.length > 0) return { ok: false, problems };
   const allowedScopes = allowedScopesFor(actor, settings, application.allowedScopes);
+  const quota = quotaFor(actor, settings);
+  if (quota === 'invalid') {
+    return { ok: false, problems: [{ field: 'quota', code: 'quota_invalid', message: 'Quota is invalid.' }] };
+  }
   const updated = await stores.applications.update(application.id, {
+    ...(quota === undefined ? {} : { quota }),
     name: settings.name.trim(),
     redirectUris,
     scopes: orderScopes(restrictScopes(settings.scopes, allowedScopes)),

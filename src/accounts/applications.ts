@@ -29,7 +29,8 @@ export type ApplicationProblem =
   | { field: 'name'; code: 'name_length'; message: string }
   | { field: 'redirect_uri'; code: 'redirect_uri_blank'; message: string }
   | { field: 'redirect_uri'; code: 'redirect_uri_invalid'; uri: string; detail: string; message: string }
-  | { field: 'description_en' | 'description_ru'; code: 'description_length'; message: string };
+  | { field: 'description_en' | 'description_ru'; code: 'description_length'; message: string }
+  | { field: 'quota'; code: 'quota_invalid'; message: string };
 
 export type ApplicationField = ApplicationProblem['field'];
 

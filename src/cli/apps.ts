@@ -1,11 +1,13 @@
 import { ApplicationError, parseScopeList, registerApplication } from '../accounts/applications.js';
 import type { Config } from '../config.js';
+import { appsUpdateCommand } from './apps-update.js';
 import { parseOptions, required } from './args.js';
 import { withStores } from './database.js';
 import { UsageError } from './usage.js';
 
 export async function appsCommand(args: string[], config: Config, out: (line: string) => void): Promise<void> {
   const [action, ...rest] = args;
+  if (action === 'update') return appsUpdateCommand(rest, config, out);
   if (action !== 'create') throw new UsageError(`unknown apps command: ${action ?? '(none)'}`);
   const values = parseOptions(rest, {
     owner: { type: 'string' },

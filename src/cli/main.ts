@@ -4,6 +4,11 @@ import { ConfigError, loadConfig } from '../config.js';
 import { migrateToLatest, MigrationError, openDatabase } from '../storage/database.js';
 import { StorageUnavailable } from '../core/ports/storage-unavailable.js';
 import { appsCommand } from './apps.js';
+import { AuditFilterError, auditCommand } from './audit.js';
+import { CleanupBusy, cleanupCommand } from './cleanup.js';
+import { ImportFailed, importCommand } from './import.js';
+import { devEnvironment } from './dev-mode.js';
+import { StartupError } from './startup-errors.js';
 import { UsageError, USAGE } from './usage.js';
 import { usersCommand } from './users.js';
 
@@ -25,10 +30,11 @@ async function run(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   switch (command) {
     case 'serve': {
-      if (args.length > 0) throw new UsageError(`serve takes no arguments (got ${args.join(' ')})`);
-      const config = loadConfig();
+      const dev = args.length === 1 && args[0] === '--dev';
+      if (args.length > 0 && !dev) throw new UsageError(`serve takes only --dev (got ${args.join(' ')})`);
+      const config = loadConfig(dev ? devEnvironment(process.env) : process.env);
       // Loaded on demand: the HTTP server is most of the start-up time of the other commands.
-      return (await import('./serve.js')).serveCommand(config, out);
+      return (await import('./serve.js')).serveCommand(config, out, { dev });
     }
     case 'migrate':
       if (args.length > 0) throw new UsageError(`migrate takes no arguments (got ${args.join(' ')})`);
@@ -37,6 +43,12 @@ async function run(argv: string[]): Promise<void> {
       return usersCommand(args, loadConfig({ ...process.env }, { logLevel: 'silent' }), out);
     case 'apps':
       return appsCommand(args, loadConfig({ ...process.env }, { logLevel: 'silent' }), out);
+    case 'audit':
+      return auditCommand(args, loadConfig({ ...process.env }, { logLevel: 'silent' }), out);
+    case 'cleanup':
+      return cleanupCommand(args, loadConfig({ ...process.env }, { logLevel: 'silent' }), out);
+    case 'import':
+      return importCommand(args, loadConfig({ ...process.env }, { logLevel: 'silent' }), process.env, out);
     case 'help':
     case '--help':
     case '-h':
@@ -58,6 +70,10 @@ run(process.argv.slice(2)).catch((e: unknown) => {
     e instanceof RegistrationError ||
     e instanceof ApplicationError ||
     e instanceof MigrationError ||
+    e instanceof AuditFilterError ||
+    e instanceof CleanupBusy ||
+    e instanceof ImportFailed ||
+    e instanceof StartupError ||
     e instanceof StorageUnavailable
   ) {
     err(`monban: ${e.message}`);

@@ -18,7 +18,7 @@ export type MonbanEvent =
   /** An authorization code was exchanged for tokens. */
   | { type: 'code.redeemed'; applicationId: number; userId: number; grantId: number }
   /** A code already used was presented again; every token issued from it was revoked (RFC 9700 §4.5). */
-  | { type: 'code.replayed'; applicationId: number; grantId: number; tokensRevoked: number }
+  | { type: 'code.replayed'; applicationId: number; userId: number; grantId: number; tokensRevoked: number }
   /** The token endpoint issued an access token. */
   | { type: 'token.issued'; grantType: GrantType; applicationId: number; userId: number | null; tokenId: number }
   /** A refresh token was exchanged for a new pair (also told as token.issued). */
@@ -39,6 +39,11 @@ export type MonbanEvent =
     }
   /** A token was revoked by its client (RFC 7009) or by its user (the applications page). */
   | { type: 'token.revoked'; applicationId: number; userId: number | null; by: 'client' | 'user' }
+  /**
+   * The user took back an application's access ("Revoke access", compatibility.md §3): every token and code of theirs
+   * for it, `tokensRevoked` of the tokens still live. Told even when none were, since the user meant it.
+   */
+  | { type: 'authorization.revoked'; applicationId: number; userId: number; tokensRevoked: number }
   /** A client presented credentials that do not authenticate it. */
   | {
       type: 'client.authentication_failed';
@@ -52,7 +57,18 @@ export type MonbanEvent =
   /** An application was registered. */
   | { type: 'application.created'; applicationId: number; ownerId: number }
   /** An application's client secret was replaced; the old one stopped working. */
-  | { type: 'application.secret_regenerated'; applicationId: number; byUserId: number };
+  | { type: 'application.secret_regenerated'; applicationId: number; byUserId: number }
+  /**
+   * An application changed a user's anime or manga list through the user_rates API (docs/user-rates.md): told only
+   * when an entry was created, deleted, or its values actually changed; `applicationId` is the token's.
+   */
+  | {
+      type: 'user_rate.changed';
+      userId: number;
+      applicationId: number;
+      userRateId: number;
+      action: 'created' | 'updated' | 'incremented' | 'destroyed';
+    };
 
 export type EventType = MonbanEvent['type'];
 export type EventOf<T extends EventType> = Extract<MonbanEvent, { type: T }>;

@@ -28,8 +28,16 @@ export interface Application {
   descriptionRu: string;
   ownerId: number;
   confidential: boolean;
+  /** Requests its tokens may make (core/quota.ts), set by an administrator; null for none. */
+  quota: ApplicationQuota | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** An application's request quota: per minute and per day, each null when not limited, never both null. */
+export interface ApplicationQuota {
+  perMinute: number | null;
+  perDay: number | null;
 }
 
 export interface AuthorizationCode {

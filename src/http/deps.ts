@@ -1,4 +1,5 @@
 import type { AttemptCounter } from '../accounts/throttle.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import type { OAuthContext } from '../core/context.js';
 import type { Ops } from '../ops/index.js';
@@ -13,4 +14,6 @@ export interface HttpDeps {
   signInAttempts: AttemptCounter;
   /** Health, metrics, logs and rate limits (src/ops). */
   ops: Ops;
+  /** The audit log's writer, flushed before a page reads the log (audit/audit-log.ts); none: nothing to flush. */
+  audit?: AuditLog;
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { localeFrom, localeOf, t } from './i18n.js';
-import { messagePage } from './pages/accounts.js';
+import { notFoundPage } from './pages/accounts.js';
 import { sendPage } from './page-context.js';
 
 /**
@@ -16,5 +16,5 @@ export function frameworkErrors(_error: Error, request: FastifyRequest, reply: F
     return reply.code(404).header('cache-control', 'no-store').send({ message, code: 404 });
   }
   const locale = localeOf(request);
-  return sendPage(reply, 404, messagePage(locale, t(locale, 'notFound'), t(locale, 'notFound')));
+  return sendPage(reply, 404, notFoundPage(locale));
 }

@@ -8,10 +8,12 @@ import { opsServerOptions, registerOps } from '../ops/index.js';
 import { StorageUnavailable } from '../core/ports/storage-unavailable.js';
 import type { HttpDeps } from './deps.js';
 import { localeOf, t } from './i18n.js';
-import { messagePage } from './pages/accounts.js';
-import { sendPage } from './page-context.js';
+import { messagePage, notFoundPage } from './pages/accounts.js';
+import { errorPageFrame, sendPage } from './page-context.js';
 import { refuseRepeatedAuthorization } from './single-authorization.js';
+import { registerCors } from './cors.js';
 import { frameworkErrors } from './framework-errors.js';
+import { enterRequestOrigin } from './request-origin.js';
 import { unreadableBody } from './wire.js';
 import { accountSettingsRoutes } from './routes/account-settings.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -21,6 +23,7 @@ import { authorizeRoutes } from './routes/authorize.js';
 import { deviceRoutes } from './routes/device.js';
 import { guideRoutes } from './routes/guide.js';
 import { metadataRoutes } from './routes/metadata.js';
+import { profileRoutes } from './routes/profile.js';
 import { staticRoutes } from './routes/static.js';
 import { tokenRoutes } from './routes/token.js';
 
@@ -43,7 +46,11 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   // Logs, request ids and client addresses (MONBAN_TRUST_PROXY) are src/ops's, and so is what it registers first.
   // frameworkErrors: paths the router cannot read get the 404 page, not Fastify's JSON (http/framework-errors.ts).
   const app = Fastify({ ...opsServerOptions(deps.config, deps.ops), bodyLimit: 64 * 1024, frameworkErrors });
+  // CORS first: preflights are answered before the rate limits count them, as rack-cors before rack-attack.
+  registerCors(app);
   await registerOps(app, deps.config, deps.ops);
+  // Where each request came from, for the audit log's rows (http/request-origin.ts).
+  enterRequestOrigin(app);
 
   await app.register(cookie);
   // After the cookie parser, so that the refusal page's title is in the visitor's language.
@@ -58,7 +65,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure: deps.cookies.secure },
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+  app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, request, reply) => {
     const locale = localeOf(request);
     if (err instanceof StorageUnavailable) {
       // The database is unreachable: a page that says "try again", with 503 so that nothing caches or indexes it.
@@ -73,11 +80,13 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     }
     const forbidden = status === 403;
     const message = forbidden ? t(locale, 'forbidden') : err.message;
-    return sendPage(reply, forbidden ? 403 : status, messagePage(locale, t(locale, 'errorOccurred'), message));
+    // The session is still valid after a refused form: the header says who is signed in, as on every page.
+    const frame = await errorPageFrame(deps, request, reply);
+    return sendPage(reply, forbidden ? 403 : status, messagePage(locale, t(locale, 'errorOccurred'), message, frame));
   });
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
     const locale = localeOf(request);
-    return sendPage(reply, 404, messagePage(locale, t(locale, 'notFound'), t(locale, 'notFound')));
+    return sendPage(reply, 404, notFoundPage(locale, await errorPageFrame(deps, request, reply)));
   });
 
   await app.register(async (scope) => tokenRoutes(scope, deps));
@@ -97,6 +106,8 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     await pages.register(async (scope) => applicationRoutes(scope, deps));
     await pages.register(async (scope) => staticRoutes(scope, deps));
     await pages.register(async (scope) => guideRoutes(scope, deps));
+    // Last: GET /:nickname (whoami's profile url) must never take a path another page has.
+    await pages.register(async (scope) => profileRoutes(scope, deps));
   });
   return app;
 }

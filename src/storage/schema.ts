@@ -13,6 +13,20 @@ export interface Database {
   authorization_requests: AuthorizationRequestsTable;
   server_keys: ServerKeysTable;
   device_codes: DeviceCodesTable;
+  user_rates: UserRatesTable;
+  leases: LeasesTable;
+  audit_events: AuditEventsTable;
+  secret_reveals: SecretRevealsTable;
+  import_map: ImportMapTable;
+}
+
+/** What `monban import doorkeeper` made of each source row (migration 012, src/import/doorkeeper/). */
+export interface ImportMapTable {
+  /** 'user', 'application', 'grant' or 'token'. */
+  kind: string;
+  source_id: string;
+  target_id: number;
+  created_at: number;
 }
 
 export interface UsersTable {
@@ -48,6 +62,9 @@ export interface ApplicationsTable {
   owner_id: number;
   /** 1, as on Shikimori; 0 for a public application, which has no secret and must use PKCE (core/pkce.ts). */
   confidential: number;
+  /** The administrator's request quota (migration 008, core/quota.ts): per minute, per day; null for none. */
+  quota_per_minute: number | null;
+  quota_per_day: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -155,4 +172,66 @@ export interface DeviceCodesTable {
   expires_at: number;
   decided_at: number | null;
   redeemed_at: number | null;
+}
+
+/** The audit log (migration 009, src/audit/): security events; no foreign keys, so that they outlive their subjects. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  /** The audit type (`token.issued`, `consent.revoked`, ...: audit/types.ts). */
+  type: string;
+  user_id: number | null;
+  application_id: number | null;
+  /** The client_id a client presented, when it named no application. */
+  client_id: string | null;
+  address: string | null;
+  /** Truncated (audit/audit-log.ts). */
+  user_agent: string | null;
+  /** A small JSON object: what else the event told (grant type, scopes, tokens revoked). */
+  details: string;
+}
+
+/** A new client secret waiting for the one page view that shows it (migration 011, http/secret-reveal.ts). */
+export interface SecretRevealsTable {
+  id: Generated<number>;
+  /** The random id in the page's address, hashed like every other secret. */
+  id_hash: string;
+  /** The hash of the session cookie that made it: only that session sees it. */
+  session_hash: string;
+  application_id: number;
+  /** 'created' or 'regenerated': what the page says happened. */
+  kind: string;
+  /** The secret, AES-256-GCM under a key from the session id and the reveal id; null for a public application. */
+  sealed_secret: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+/** Named leases (migration 010): the process holding one runs its job (the cleanup) until expires_at at most. */
+export interface LeasesTable {
+  name: string;
+  /** Which process holds it: host, pid and a random part, never a secret. */
+  holder: string;
+  expires_at: number;
+}
+
+/** Users' anime and manga lists (migration 007, core/user-rates/): one entry per user and target. */
+export interface UserRatesTable {
+  id: Generated<number>;
+  user_id: number;
+  /** 'Anime' or 'Manga'. */
+  target_type: string;
+  target_id: number;
+  score: number;
+  /** Shikimori's enum integer (core/user-rates/model.ts STATUSES). */
+  status: number;
+  rewatches: number;
+  episodes: number;
+  volumes: number;
+  chapters: number;
+  text: string | null;
+  /** The application whose token made the last change; null once that application is deleted. */
+  last_application_id: number | null;
+  created_at: number;
+  updated_at: number;
 }

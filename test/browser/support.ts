@@ -142,10 +142,18 @@ export class BrowserSite {
   }
 
   private watch(page: Page): void {
+    // Requests the page's script makes (the guide's calls to the token endpoint and the API): their error statuses
+    // are answers the page shows, not failures.
+    const fetched = new Set<string>();
+    page.on('request', (request) => {
+      if (['fetch', 'xhr'].includes(request.resourceType())) fetched.add(request.url());
+    });
     page.on('console', (message) => {
-      // Not "Failed to load resource": Chromium asks every site for /favicon.ico, which Monban does not have.
-      const failedLoad = message.text().startsWith('Failed to load resource');
-      if (message.type() === 'error' && !failedLoad && page.url().startsWith(this.url)) {
+      // A failed load is an error unless it is the document itself answered with an error status (a 404 or 403
+      // page a test asks for), or one of those fetches; a missing favicon, asset or image counts.
+      const failed = message.text().startsWith('Failed to load resource') ? message.location().url : undefined;
+      const meant = failed !== undefined && (failed === page.url() || fetched.has(failed));
+      if (message.type() === 'error' && !meant && page.url().startsWith(this.url)) {
         this.consoleErrors.push(`${page.url()}: ${message.text()}`);
       }
     });

@@ -71,12 +71,17 @@ describe('monban CLI', () => {
           'access_grants',
           'access_tokens',
           'applications',
+          'audit_events',
           'authorization_requests',
           'device_codes',
+          'import_map',
+          'leases',
           'monban_migrations',
           'monban_migrations_lock',
+          'secret_reveals',
           'server_keys',
           'sessions',
+          'user_rates',
           'users',
         ]);
         const applied = sqlite.prepare('SELECT name FROM monban_migrations').all();
@@ -282,7 +287,7 @@ describe('monban CLI', () => {
         await runCli(['apps', 'create', '--owner', 'alice', '--json=yes'], env),
         "Option '--json' does not take an argument",
       );
-      assertUsageError(await runCli(['serve', '--port', '1'], env), 'serve takes no arguments (got --port 1)');
+      assertUsageError(await runCli(['serve', '--port', '1'], env), 'serve takes only --dev (got --port 1)');
       assertUsageError(await runCli(['migrate', 'now'], env), 'migrate takes no arguments (got now)');
     });
 

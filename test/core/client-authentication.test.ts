@@ -25,6 +25,7 @@ function application(uid: string, confidential: boolean): Application {
     descriptionRu: '',
     ownerId: 1,
     confidential,
+    quota: null,
     createdAt: 0,
     updatedAt: 0,
   };

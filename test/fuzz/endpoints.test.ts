@@ -61,10 +61,19 @@ function checkErrorShape(request: ConcreteRequest, response: LightMyRequestRespo
   if (path.startsWith('/api/')) {
     if (response.statusCode === 403 && response.body === '') return;
     assert.equal(type, 'application/json; charset=utf-8', where);
+    // The user_rates API's 422s: a bare array of messages on GET, `{"errors":[...]}` otherwise (user-rates.md §7).
+    if (response.statusCode === 422 && path.startsWith('/api/v2/user_rates')) {
+      const parsed: unknown = JSON.parse(response.body);
+      const messages = Array.isArray(parsed) ? parsed : (parsed as { errors?: unknown }).errors;
+      assert.ok(Array.isArray(messages) && messages.every((m) => typeof m === 'string'), `${where}: ${response.body}`);
+      return;
+    }
     const body = jsonObject(response.body, where);
     const oauthError = typeof body.error === 'string' && typeof body.error_description === 'string';
     const notFound = response.statusCode === 404 && typeof body.message === 'string' && body.code === 404;
-    assert.ok(oauthError || notFound, `${where}: ${response.body.slice(0, 300)}`);
+    // CanCan's refusal of another user's entry (user-rates.md §7).
+    const forbidden = response.statusCode === 403 && typeof body.message === 'string' && body.code === 403;
+    assert.ok(oauthError || notFound || forbidden, `${where}: ${response.body.slice(0, 300)}`);
     return;
   }
   if (NOT_PAGES.test(path)) return;

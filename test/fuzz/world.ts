@@ -52,6 +52,7 @@ const TABLES = [
   'applications',
   'authorization_requests',
   'device_codes',
+  'secret_reveals',
 ] as const;
 
 const CONFIDENTIAL_APP = { redirectUris: [REDIRECT_URI, OOB] };

@@ -6,6 +6,12 @@ export const MIGRATIONS = [
   '004_pkce',
   '005_refresh_reuse',
   '006_device_codes',
+  '007_user_rates',
+  '008_application_quotas',
+  '009_audit_events',
+  '010_cleanup',
+  '011_secret_reveals',
+  '012_doorkeeper_import',
 ];
 
 /** What `monban migrate` prints on a fresh database. */

@@ -29,8 +29,10 @@ export class TestMonban {
     env: Record<string, string> = {},
     options: Omit<MonbanOptions, 'database' | 'now'> = {},
   ): Promise<TestMonban> {
-    // Rate limits are on by default (5/s, as Shikimori); only the tests about them turn them back on.
-    const config = loadConfig({ MONBAN_PUBLIC_URL: PUBLIC_URL, MONBAN_RATE_LIMIT: 'off', ...env }, { logLevel: 'silent' });
+    // Rate limits are on by default (5/s, as Shikimori); only the tests about them turn them back on. So is the
+    // server's cleanup, on a real-time timer while the clock here travels: the cleanup tests run it themselves.
+    const quiet = { MONBAN_RATE_LIMIT: 'off', MONBAN_CLEANUP_INTERVAL: '0' };
+    const config = loadConfig({ MONBAN_PUBLIC_URL: PUBLIC_URL, ...quiet, ...env }, { logLevel: 'silent' });
     const clock = new TestClock();
     const monban = await createMonban(config, { ...options, database: openSqlite(':memory:'), now: clock.now });
     monban.ctx.reportError = (err) => {

@@ -107,10 +107,10 @@ export class ServerProcess {
   }
 
   /** Starts the server with these settings and waits for its "listening" line; retries if the port was taken. */
-  static async start(env: Record<string, string>): Promise<ServerProcess> {
+  static async start(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const child = spawn(process.execPath, [CLI, 'serve'], {
+      const child = spawn(process.execPath, [CLI, 'serve', ...args], {
         env: childEnv({
           PORT: String(port),
           HOST: '127.0.0.1',
@@ -126,7 +126,8 @@ export class ServerProcess {
       const server = new ServerProcess(child, port);
       if (await server.waitForStdout(/^Monban is listening on /m)) return server;
       await server.stop();
-      if (!server.stderr.includes('EADDRINUSE') || attempt === 3) {
+      // The port was taken between freePort() and listen (cli/startup-errors.ts says so in one line).
+      if (!/EADDRINUSE| is already in use/.test(server.stderr) || attempt === 3) {
         throw new Error(`monban serve did not start:\n${server.stdout}\n${server.stderr}`);
       }
     }

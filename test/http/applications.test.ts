@@ -12,6 +12,7 @@ import {
   assertNoInlineScriptOrForeignAsset,
   assertPageHeaders,
   checked,
+  followSeeOther,
   formFields,
   hasElement,
   submitForm,
@@ -63,12 +64,13 @@ describe('application management pages', () => {
       scopes: ['user_rates', 'comments'],
       ...changes,
     });
-    assert.equal(response.statusCode, 201, response.body);
-    const clientId = textOf(response.body, 'client_id');
-    const clientSecret = textOf(response.body, 'client_secret');
+    const shown = await followSeeOther(browser, response, en);
+    assert.equal(shown.statusCode, 200, shown.body);
+    const clientId = textOf(shown.body, 'client_id');
+    const clientSecret = textOf(shown.body, 'client_secret');
     const application = await t.stores.applications.findByUid(clientId);
     assert.ok(application);
-    return { id: application.id, clientId, clientSecret, page: response.body };
+    return { id: application.id, clientId, clientSecret, page: shown.body };
   }
 
   function clientCredentials(clientId: string, clientSecret: string) {
@@ -290,7 +292,7 @@ describe('application management pages', () => {
     it('shows a new secret once; the old one answers 401 invalid_client (security.md #92)', async () => {
       const created = await create(alice);
       const edit = await alice.get(`/oauth/applications/${created.id}/edit`, en);
-      const response = await submitForm(alice, edit.body, 'regenerate_secret', {}, en);
+      const response = await followSeeOther(alice, await submitForm(alice, edit.body, 'regenerate_secret', {}, en), en);
       assert.equal(response.statusCode, 200);
       assertPageHeaders(response);
       assert.match(response.body, /A new client secret has been generated\. The old one no longer works\./);
@@ -419,7 +421,7 @@ describe('application management pages', () => {
       assert.equal(hasElement(userList.body, 'all_applications'), false);
 
       const edit = await admin.get(`/oauth/applications/${created.id}/edit`);
-      const response = await submitForm(admin, edit.body, 'regenerate_secret');
+      const response = await followSeeOther(admin, await submitForm(admin, edit.body, 'regenerate_secret'));
       assert.equal(response.statusCode, 200);
       const newSecret = textOf(response.body, 'client_secret');
       assert.equal((await clientCredentials(created.clientId, newSecret)).statusCode, 200);

@@ -104,15 +104,14 @@ describe('GET and POST /oauth/device: the verification page (RFC 8628 §3.3)', (
     assert.match(consent.body, /<title>OAuth authorization required<\/title>/);
     assert.match(consent.body, /<h1>Authorization required<\/h1>/);
     assert.match(consent.body, /<h2>Authorize @alice to use your account\?<\/h2>/);
-    assert.match(consent.body, /<strong class="application-name">Anime TV<\/strong>/);
+    assert.match(consent.body, /<p class="application-name" id="application_name">Anime TV<\/p>/);
     assert.match(consent.body, /Watch on the big screen\./);
     assert.deepEqual(scopeCheckboxes(consent.body), [
       { scope: 'user_rates', checked: true },
       { scope: 'comments', checked: true },
     ]);
-    const hint = /<p class="hint">([^<]*)<\/p>\s*<button type="submit" class="primary" id="authorize_button">/;
     assert.equal(
-      hint.exec(consent.body)?.[1],
+      textOf(consent.body, 'return_to'),
       'You are signing in a device. Authorize only a device you started signing in on yourself; ' +
         'after you answer, return to it.',
     );

@@ -15,7 +15,7 @@ import {
   ISS,
   redeem,
 } from './authorize-support.js';
-import { submitForm, textOf } from './pages-support.js';
+import { followSeeOther, submitForm, textOf } from './pages-support.js';
 
 const en = { 'accept-language': 'en' };
 
@@ -36,8 +36,8 @@ describe('IPv6 loopback redirect URIs (issue 9, RFC 8252 §7.3)', () => {
   }
 
   async function registered(redirectUri: string): Promise<TestApp> {
-    const response = await submitNew(redirectUri);
-    assert.equal(response.statusCode, 201, response.body.slice(0, 2000));
+    const response = await followSeeOther(browser, await submitNew(redirectUri), en);
+    assert.equal(response.statusCode, 200, response.body.slice(0, 2000));
     const clientId = textOf(response.body, 'client_id');
     const application = await t.stores.applications.findByUid(clientId);
     assert.ok(application);

@@ -105,3 +105,19 @@ export function assertNoInlineScriptOrForeignAsset(page: string): void {
   assert.doesNotMatch(page, /\bstyle="/, 'no inline style');
   assert.doesNotMatch(page, /(src|href)="(https?:)?\/\//, 'no asset or link from another origin');
 }
+
+/**
+ * A form that creates something answers 303 (post/redirect/get); this follows it as a browser would, and returns
+ * the page the redirect leads to (the credentials page, which shows a new secret once).
+ */
+export async function followSeeOther(
+  browser: Browser,
+  response: LightMyRequestResponse,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  assert.equal(response.statusCode, 303, response.body);
+  assert.equal(response.headers['cache-control'], 'no-store');
+  const location = String(response.headers.location ?? '');
+  assert.match(location, /^\/oauth\/applications\/\d+\/credentials\?reveal=[A-Za-z0-9_-]{43}$/);
+  return browser.get(location, headers);
+}

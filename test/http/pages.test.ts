@@ -379,10 +379,10 @@ describe('consent, code and error pages (compatibility.md §3)', () => {
       assertNoInlineScriptOrForeignAsset(page.body);
       assert.match(page.body, /<title>OAuth authorization required<\/title>/);
       assert.match(page.body, new RegExp(`<h1>${h1}</h1>\\s*<h2>${escape(h2)}</h2>`));
-      assert.match(page.body, /<strong class="application-name">Tracker<\/strong>/);
+      assert.match(page.body, /<p class="application-name" id="application_name">Tracker<\/p>/);
       assert.match(page.body, new RegExp(`<label class="scope" for="scope_user_rates"><input type="checkbox" name="scopes" value="user_rates"\\s+id="scope_user_rates" checked> <span>${scopeText}</span>`));
       assert.ok(hasElement(page.body, 'scope_comments'));
-      assert.match(page.body, new RegExp(`<p class="hint">${escape(where)}</p>`));
+      assert.match(page.body, new RegExp(`<span class="hint">${escape(where)}</span>`));
       assert.match(page.body, new RegExp(`<a href="/oauth/applications/${app.application.id}">${about}</a>`));
       assert.ok(hasElement(page.body, 'authorize'));
       assert.ok(hasElement(page.body, 'deny'));

@@ -48,6 +48,8 @@ describe('logs: no code, token, secret or password on any route, however it is s
   const log = new LogCapture();
   const secrets = new Map<string, string>();
   const requested = new Set<string>();
+  /** How many requests the walk of the routes sent (routes with a body get three). */
+  let routeRequests = 0;
   let t: TestMonban;
   let routes: Array<[string, string]>;
 
@@ -165,6 +167,7 @@ describe('logs: no code, token, secret or password on any route, however it is s
         await browser.request({ method: method as 'POST', url, headers: asJson, payload: JSON.stringify(fields) });
       }
       requested.add(`${method} ${pattern}`);
+      routeRequests += withBody ? 3 : 1;
     }
 
     // The token endpoints with credentials in the query only, and bodies the parsers refuse, secrets inside.
@@ -211,7 +214,7 @@ describe('logs: no code, token, secret or password on any route, however it is s
     ];
     for (const route of carriers) assert.ok(requested.has(route), route);
     // Each of those requests has its line.
-    assert.ok(log.withMessage('request completed').length > routes.length * 2);
+    assert.ok(log.withMessage('request completed').length >= routeRequests, `${routeRequests} requests`);
   });
 
   it('wrote none of the secrets, in any spelling, on any line', () => {

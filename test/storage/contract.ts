@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { NicknameTaken, type DeviceDecision, type NewDeviceCode, type Stores } from '../../src/core/ports/stores.js';
+import { cleanupContract } from './cleanup-contract.js';
+import { auditContract } from './audit-contract.js';
 
 export interface Backend {
   stores: Stores;
@@ -137,6 +139,7 @@ export function storeContract(
           descriptionRu: 'ru',
           ownerId: alice.id,
           confidential: true,
+          quota: null,
           createdAt: now,
           updatedAt: now,
         });
@@ -554,6 +557,24 @@ export function storeContract(
         assert.equal(await stores.tokens.findByTokenWithUser('unknown'), undefined);
       });
 
+      it("reads the token's application's quota in the same query (migration 008)", async () => {
+        const alice = await user();
+        const app = await application(alice.id);
+        const t = await token(app.id, alice.id, { tokenHash: 'quota-at' });
+        const limited = await stores.applications.setQuota(app.id, { perMinute: 600, perDay: 50000 }, now + 1);
+        assert.deepEqual(limited, { ...app, quota: { perMinute: 600, perDay: 50000 }, updatedAt: now + 1 });
+        assert.deepEqual(await stores.applications.findByUid(app.uid), limited);
+        assert.deepEqual((await stores.tokens.findByTokenWithUser('quota-at'))?.quota, { perMinute: 600, perDay: 50000 });
+        await stores.applications.setQuota(app.id, { perMinute: null, perDay: 7 }, now + 2);
+        assert.deepEqual((await stores.tokens.findByTokenWithUser('quota-at'))?.quota, { perMinute: null, perDay: 7 });
+        assert.equal((await stores.applications.setQuota(app.id, null, now + 3))?.quota, null);
+        assert.deepEqual(await stores.tokens.findByTokenWithUser('quota-at'), {
+          token: t,
+          user: await stores.users.findById(alice.id),
+        });
+        assert.equal(await stores.applications.setQuota(app.id + 1000, null, now), undefined);
+      });
+
       it('stores client_credentials tokens without a user or refresh token', async () => {
         const alice = await user();
         const app = await application(alice.id);
@@ -914,6 +935,41 @@ export function storeContract(
       });
     });
 
+    describe('secret reveals (post/redirect/get, issue 13)', () => {
+      it('gives a reveal once, to its session, before it expires; concurrent takes get it once', async () => {
+        const app = await application((await user()).id);
+        const reveal = (idHash: string, sealedSecret: string | null = 'sealed') =>
+          stores.secretReveals.create({
+            idHash,
+            sessionHash: 's1',
+            applicationId: app.id,
+            kind: 'created',
+            sealedSecret,
+            at: now,
+            expiresAt: now + 1000,
+          });
+        await reveal('r1');
+        assert.equal(await stores.secretReveals.take('r1', 's2', now), undefined, 'another session');
+        const takes = await Promise.all([1, 2, 3].map(() => stores.secretReveals.take('r1', 's1', now)));
+        assert.deepEqual(
+          takes.filter((t) => t !== undefined),
+          [{ applicationId: app.id, kind: 'created', sealedSecret: 'sealed' }],
+        );
+        assert.equal(await stores.secretReveals.take('r1', 's1', now), undefined, 'once');
+        await reveal('r2', null);
+        assert.equal(await stores.secretReveals.take('r2', 's1', now + 1000), undefined, 'expired');
+        // A later reveal deletes the expired ones.
+        now += 2000;
+        await reveal('r3');
+        assert.equal(await stores.secretReveals.take('r2', 's1', now - 2000), undefined, 'deleted');
+        assert.deepEqual(await stores.secretReveals.take('r3', 's1', now), {
+          applicationId: app.id,
+          kind: 'created',
+          sealedSecret: 'sealed',
+        });
+      });
+    });
+
     describe('transactions', () => {
       it('keeps all writes of a transaction, or none', async () => {
         const alice = await user();
@@ -1187,5 +1243,8 @@ export function storeContract(
         assert.equal(await stores.sessions.findUser('a2', now), undefined);
       });
     });
+
+    cleanupContract(open, openTwin);
+    auditContract(open);
   });
 }

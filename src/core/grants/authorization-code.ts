@@ -5,7 +5,10 @@ import { secretHash } from '../secrets.js';
 import { issueToken, type IssuedToken } from '../tokens.js';
 import type { Grant } from './grant.js';
 
-type Redemption = { issued: IssuedToken; grantId: number; userId: number } | { replayOf: number } | { invalid: true };
+type Redemption =
+  | { issued: IssuedToken; grantId: number; userId: number }
+  | { replayOf: number; userId: number }
+  | { invalid: true };
 
 /** RFC 6749 §4.1.3: exchanging an authorization code for tokens. */
 export const authorizationCodeGrant: Grant = {
@@ -27,7 +30,7 @@ export const authorizationCodeGrant: Grant = {
       if (!grant) {
         const known = await stores.codes.findByHash(codeHash);
         return known && known.applicationId === client.id && known.revokedAt !== null
-          ? { replayOf: known.id }
+          ? { replayOf: known.id, userId: known.userId }
           : { invalid: true };
       }
       // RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request.
@@ -61,7 +64,13 @@ export const authorizationCodeGrant: Grant = {
     // RFC 6749 §4.1.2, RFC 9700 §4.5: a code used twice revokes every token issued from it.
     if ('replayOf' in redemption) {
       const tokensRevoked = await ctx.stores.tokens.revokeFamily(redemption.replayOf, now);
-      ctx.events.emit({ type: 'code.replayed', applicationId: client.id, grantId: redemption.replayOf, tokensRevoked });
+      ctx.events.emit({
+        type: 'code.replayed',
+        applicationId: client.id,
+        userId: redemption.userId,
+        grantId: redemption.replayOf,
+        tokensRevoked,
+      });
     }
     throw new InvalidGrant();
   },

@@ -1,6 +1,7 @@
 import type {
   AccessToken,
   Application,
+  ApplicationQuota,
   AuthorizationCode,
   CodeChallenge,
   DeviceCode,
@@ -8,6 +9,7 @@ import type {
   PendingAuthorization,
   User,
 } from '../model.js';
+import type { Status, TargetType, UserRate, UserRateValues } from '../user-rates/model.js';
 
 /**
  * Narrow stores, one per concern. Logic lives above them; they persist, and each states the atomicity the protocol
@@ -35,6 +37,16 @@ export interface UserStore {
   findByNickname(nickname: string): Promise<{ user: User; passwordHash: string } | undefined>;
   touchLastOnline(id: number, at: number): Promise<void>;
   updatePassword(id: number, passwordHash: string, at: number): Promise<void>;
+  /**
+   * Replaces the password hash only if it is still `expected` (an imported hash upgraded at sign-in must not
+   * undo a password change made meanwhile); false when it was not.
+   */
+  replacePasswordHash(id: number, expected: string, passwordHash: string, at: number): Promise<boolean>;
+}
+
+/** Keys and settings the server keeps in its database, by name (server_keys, migration 005). */
+export interface ServerKeyStore {
+  find(name: string): Promise<string | undefined>;
 }
 
 export interface NewApplication {
@@ -60,6 +72,8 @@ export interface ApplicationChanges {
   allowedScopes: string[];
   descriptionEn: string;
   descriptionRu: string;
+  /** Only an administrator sets it (core/quota.ts); undefined leaves it as it is, null removes it. */
+  quota?: ApplicationQuota | null;
   at: number;
 }
 
@@ -69,6 +83,8 @@ export interface ApplicationStore {
   findById(id: number): Promise<Application | undefined>;
   /** Saves new settings; undefined when there is no such application. */
   update(id: number, changes: ApplicationChanges): Promise<Application | undefined>;
+  /** Sets or (null) removes the request quota; undefined when there is no such application. */
+  setQuota(id: number, quota: ApplicationQuota | null, at: number): Promise<Application | undefined>;
   /** Replaces the client secret's hash, so the old secret stops working at once; false when there is none. */
   replaceSecret(id: number, secretHash: string, at: number): Promise<boolean>;
   /** Deletes an application together with its codes and tokens; false when there was none. */
@@ -112,6 +128,11 @@ export interface AuthorizationCodeStore {
    * applications that held one, each once.
    */
   revokeAllOfUser(userId: number, at: number): Promise<number[]>;
+  /**
+   * Deletes at most `limit` codes that expired before `before` and from which no token descends any more (a
+   * consumed code detects its replay while its tokens exist, RFC 9700 §4.5); returns how many (core/cleanup.ts).
+   */
+  deleteExpired(before: number, limit: number): Promise<number>;
 }
 
 export interface NewAccessToken {
@@ -139,6 +160,8 @@ export interface LiveGrant {
 export interface TokenWithUser {
   token: AccessToken;
   user: User | undefined;
+  /** Its application's request quota, read in the same query; absent when the application has none. */
+  quota?: ApplicationQuota;
 }
 
 /**
@@ -200,6 +223,11 @@ export interface AccessTokenStore {
   revokeAllOfUser(userId: number, at: number): Promise<number[]>;
   /** This user's non-revoked tokens, oldest first. */
   liveGrantsOfUser(userId: number): Promise<LiveGrant[]>;
+  /**
+   * Deletes at most `limit` tokens whose access token expired, or which were revoked, before `cutoff`, and whose
+   * parent token no longer exists (parents go first); returns how many (core/cleanup.ts).
+   */
+  deleteRetired(cutoff: number, limit: number): Promise<number>;
 }
 
 export interface SessionStore {
@@ -209,6 +237,52 @@ export interface SessionStore {
   delete(idHash: string): Promise<void>;
   /** Ends every session of this user except the one with `exceptIdHash`; returns how many ended. */
   deleteAllForUser(userId: number, exceptIdHash?: string): Promise<number>;
+  /** Deletes at most `limit` sessions that expired before `before`; returns how many (core/cleanup.ts). */
+  deleteExpired(before: number, limit: number): Promise<number>;
+}
+
+/** One security event of the audit log (src/audit/), as it is written. */
+export interface NewAuditEvent {
+  at: number;
+  type: string;
+  userId: number | null;
+  applicationId: number | null;
+  /** The client_id a client presented, when it names no application. */
+  clientId: string | null;
+  address: string | null;
+  userAgent: string | null;
+  /** Small, JSON-serializable, never a secret. */
+  details: Record<string, unknown>;
+}
+
+/** An audit event as read back, with the user's nickname and the application's name and client_id when they exist. */
+export interface AuditEvent extends NewAuditEvent {
+  id: number;
+  nickname: string | null;
+  applicationName: string | null;
+}
+
+export interface AuditQuery {
+  userId?: number;
+  /** Events of this application, or (with clientId) naming this client_id: either matches. */
+  applicationId?: number;
+  clientId?: string;
+  types?: readonly string[];
+  /** Events at or after this time. */
+  since?: number;
+  limit: number;
+}
+
+/** The audit log's rows: appended in batches, read newest first, deleted by age. */
+export interface AuditStore {
+  /** Writes these events, in one statement per few hundred. */
+  append(events: readonly NewAuditEvent[]): Promise<void>;
+  /** The events matching every given filter, newest first (by time, then by id). */
+  list(query: AuditQuery): Promise<AuditEvent[]>;
+  /** How many events of each of these types this application has had since `since`; absent types had none. */
+  countByType(applicationId: number, types: readonly string[], since: number): Promise<Map<string, number>>;
+  /** Deletes at most `limit` of the oldest events older than `cutoff`; returns how many it deleted. */
+  deleteOlderThan(cutoff: number, limit: number): Promise<number>;
 }
 
 export interface Stores {
@@ -219,6 +293,11 @@ export interface Stores {
   sessions: SessionStore;
   authorizationRequests: AuthorizationRequestStore;
   deviceCodes: DeviceCodeStore;
+  leases: LeaseStore;
+  secretReveals: SecretRevealStore;
+  audit: AuditStore;
+  serverKeys: ServerKeyStore;
+  userRates: UserRateStore;
   /** Runs fn with stores bound to one transaction: all of its writes land, or none. */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
 }
@@ -248,6 +327,36 @@ export interface AuthorizationRequestStore {
    * number of concurrent callers, in any number of processes, exactly one gets it; the others get undefined.
    */
   decide(idHash: string, sessionHash: string, now: number): Promise<PendingAuthorization | undefined>;
+  /** Deletes at most `limit` requests, decided or not, that expired before `before`; returns how many. */
+  deleteExpired(before: number, limit: number): Promise<number>;
+}
+
+/** A new client secret kept, sealed, for the one page view that shows it (post/redirect/get, migration 011). */
+export interface NewSecretReveal {
+  idHash: string;
+  sessionHash: string;
+  applicationId: number;
+  kind: 'created' | 'regenerated';
+  /** Encrypted by the caller; null for a public application, which has no secret. */
+  sealedSecret: string | null;
+  at: number;
+  expiresAt: number;
+}
+
+export interface SecretReveal {
+  applicationId: number;
+  kind: 'created' | 'regenerated';
+  sealedSecret: string | null;
+}
+
+export interface SecretRevealStore {
+  /** Stores a reveal, and deletes the expired ones of every session. */
+  create(reveal: NewSecretReveal): Promise<void>;
+  /**
+   * Deletes the unexpired reveal with this id, made in this session, and returns it. Of any number of concurrent
+   * callers, in any number of processes, exactly one gets it: a secret is shown once.
+   */
+  take(idHash: string, sessionHash: string, now: number): Promise<SecretReveal | undefined>;
 }
 
 export interface NewDeviceCode {
@@ -295,4 +404,68 @@ export interface DeviceCodeStore {
    * device that has not fetched its tokens yet gets `access_denied`. Returns the applications concerned, each once.
    */
   withdrawApprovals(userId: number, applicationId: number | undefined, at: number): Promise<number[]>;
+  /**
+   * Deletes at most `limit` device codes that expired before `before`, with the authorization requests that answer
+   * them; returns how many device codes (core/cleanup.ts).
+   */
+  deleteExpired(before: number, limit: number): Promise<number>;
+}
+
+/**
+ * Named leases, so that one process at a time runs a job on a shared database (the cleanup, ops/cleanup.ts). A
+ * lease lasts until `until`, after which anyone may take it: a process that died holding one blocks no one for long.
+ */
+export interface LeaseStore {
+  /**
+   * Takes the lease unless another holder's lasts past `now`; true when this holder has it until `until`. Of any
+   * number of concurrent callers, in any number of processes, at most one gets a free lease.
+   */
+  acquire(name: string, holder: string, now: number, until: number): Promise<boolean>;
+  /** Gives the lease up, if this holder still has it. */
+  release(name: string, holder: string): Promise<void>;
+}
+
+/** A new anime or manga list entry (core/user-rates/), with the application whose token made it. */
+export interface NewUserRate extends UserRateValues {
+  userId: number;
+  targetId: number;
+  targetType: TargetType;
+  applicationId: number;
+  at: number;
+}
+
+/** The index's filters, all of them ANDed; `limit` and `offset` page the list. */
+export interface UserRateFilter {
+  userId?: number;
+  targetId?: number;
+  targetType?: TargetType;
+  statuses?: readonly Status[];
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * Users' anime and manga lists (docs/user-rates.md). A user has at most one entry per target (user, target type,
+ * target id): the database holds that, whatever number of processes write. An entry goes with its user.
+ */
+export interface UserRateStore {
+  /**
+   * Inserts the entry unless the user already has one for this target; then nothing is written and the answer is
+   * undefined. Of any number of concurrent callers for one target, in any number of processes, exactly one inserts.
+   */
+  insert(rate: NewUserRate): Promise<UserRate | undefined>;
+  findById(id: number): Promise<UserRate | undefined>;
+  /**
+   * Inside a transaction: locks the entry until the transaction ends, and returns it; undefined when there is none.
+   * A lock or write of the same entry, in any process, waits for the transaction.
+   */
+  lockById(id: number): Promise<UserRate | undefined>;
+  /** lockById, by the entry's target. */
+  lockByTarget(userId: number, targetType: TargetType, targetId: number): Promise<UserRate | undefined>;
+  /** The entries matching every given filter, by id. */
+  list(filter: UserRateFilter): Promise<UserRate[]>;
+  /** Saves new values, the application that made them, and updated_at; undefined when there is no such entry. */
+  update(id: number, values: UserRateValues, applicationId: number, at: number): Promise<UserRate | undefined>;
+  /** Deletes the entry; false when there was none. */
+  delete(id: number): Promise<boolean>;
 }

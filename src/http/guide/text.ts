@@ -49,6 +49,11 @@ const EN = {
   requestFailed: 'The request failed: {message}',
   copy: 'Copy',
   copied: 'Copied',
+  // Each copy button's accessible name: "Copy" and what it copies, so that a screen reader tells them apart.
+  copy_authorization_url: 'Copy the authorization link',
+  copy_token_command: 'Copy the token command',
+  copy_whoami_command: 'Copy the whoami command',
+  copy_refresh_command: 'Copy the refresh command',
 };
 
 export type GuideKey = keyof typeof EN;
@@ -101,6 +106,10 @@ const RU: Record<GuideKey, string> = {
   requestFailed: 'Запрос не удался: {message}',
   copy: 'Копировать',
   copied: 'Скопировано',
+  copy_authorization_url: 'Копировать ссылку авторизации',
+  copy_token_command: 'Копировать команду получения токена',
+  copy_whoami_command: 'Копировать команду whoami',
+  copy_refresh_command: 'Копировать команду обновления',
 };
 
 const MESSAGES: Record<Locale, Record<GuideKey, string>> = { en: EN, ru: RU };

@@ -49,6 +49,9 @@ export const EN = {
   passwordHint: 'At least 8 characters.',
   email: 'Email (optional)',
   badCredentials: 'Invalid nickname or password.',
+  noPasswordYet:
+    'This account was moved here without a password (it signed in through another site). ' +
+    'Ask an administrator to set one for you, then sign in with it.',
   tooManySignIns: 'Too many failed sign-ins. Try again later.',
   tooManySignUps: 'Too many accounts were created from your network. Try again later.',
   noAccount: 'No account yet?',
@@ -101,6 +104,11 @@ export const EN = {
   scopes: 'Scopes',
   scopesHint: 'Ask a Monban administrator if you need access to disabled scopes.',
   allowedScopes: 'Allowed scopes (administrators only)',
+  quota: 'Request quota',
+  quotaAdmin: 'Request quota (administrators only)',
+  quotaHint: 'API requests its tokens may make: 600/min, 50000/day, or both (600/min,50000/day). Empty: no quota.',
+  quotaNone: 'none',
+  quota_invalid: 'Quota must be COUNT/min, COUNT/day or both, comma-separated; each count 1 to 1000000000.',
   create: 'Create',
   save: 'Save',
   cancel: 'Cancel',
@@ -132,10 +140,41 @@ export const EN = {
   applicationDeleted: 'Application deleted.',
   notAllowed: 'Only the owner of this application or an administrator can change it.',
 
+  // The audit log (docs/audit.md): the account page's security events, an application's activity for its owner
+  securityEvents: 'Security events',
+  securityEventsNone: 'No security events yet.',
+  eventTime: 'Time',
+  eventWhat: 'Event',
+  eventApplication: 'Application',
+  eventAddress: 'Address',
+  eventUserAgent: 'Browser or app',
+  applicationActivity: 'Activity',
+  authorizedUsers: 'Authorized users',
+  tokensIssuedWeek: 'Tokens issued in the last 7 days',
+  replaysDetected: 'Replays detected (reused codes or refresh tokens)',
+
   // Errors
   forbidden: 'This form has expired or was not sent from this site. Go back, reload the page and try again.',
   notFound: 'Page not found',
   serverError: 'Something went wrong on our side. Please try again.',
+
+  // Issue 13: the first hour (pages)
+  navAccount: 'Account',
+  menu: 'menu',
+  notFoundText: 'There is no page at this address.',
+  authorizationFailed: 'This authorization request cannot be answered',
+  accountCreated: 'Account created. Welcome, @{nickname}!',
+  signInToAuthorize: 'Sign in to answer the request of {name}.',
+  consentOwner: 'by @{nickname}',
+  consentReturnHost: 'Returns to',
+  consentReturnCode: 'a code to paste into the application',
+  copyClientId: 'Copy the client ID',
+  copyClientSecret: 'Copy the client secret',
+  copyAuthorizationCode: 'Copy the authorization code',
+  secretAlreadyShown:
+    'The client secret was shown once, right after it was made, and is not shown again. If you lost it, regenerate it.',
+  profileTitle: '@{nickname}',
+  memberSince: 'Member since',
 };
 
 export type MessageKey = keyof typeof EN;

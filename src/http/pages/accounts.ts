@@ -1,7 +1,8 @@
 import type { Locale, User } from '../../core/model.js';
 import { t } from '../i18n.js';
 import { csrfField, describedBy, fieldErrors, hint, notice } from './form.js';
-import { html } from './html.js';
+import { nameIcon } from '../icons.js';
+import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 
 export interface AccountFormView {
@@ -14,6 +15,15 @@ export interface AccountFormView {
   error?: string | undefined;
   /** Messages next to a field (sign-up). */
   fieldErrors?: Partial<Record<'nickname' | 'password' | 'email', string[]>>;
+  /** The name of the application whose authorization request sent the user here. */
+  asking?: string | undefined;
+}
+
+/** Reached from an authorization request: which application asks, before the user types a password for it. */
+function askingNotice(view: AccountFormView): SafeHtml | '' {
+  if (view.asking === undefined) return '';
+  return html`<div class="titled asking" id="asking_application">${nameIcon(view.asking, 40)}
+    <p>${t(view.locale, 'signInToAuthorize', { name: view.asking })}</p></div>`;
 }
 
 function returnQuery(returnTo: string): string {
@@ -26,6 +36,7 @@ export function signInPage(view: AccountFormView): string {
   const body = html`
 <section class="card narrow">
   <h1>${t(locale, 'signIn')}</h1>
+  ${askingNotice(view)}
   ${notice(view.error)}
   <form method="post" action="${path}" id="sign_in">
     ${csrfField(view.csrfToken)}
@@ -48,6 +59,7 @@ export function signUpPage(view: AccountFormView): string {
   const body = html`
 <section class="card narrow">
   <h1>${t(locale, 'signUp')}</h1>
+  ${askingNotice(view)}
   ${notice(view.error)}
   <form method="post" action="${path}" id="sign_up">
     ${csrfField(view.csrfToken)}
@@ -84,6 +96,8 @@ export interface SettingsView {
   error?: string | undefined;
   /** The "Keep applications signed in" box, as the refused form had it; unticked by default. */
   keepApplications?: boolean;
+  /** The user's latest security events (pages/security-events.ts), below the form. */
+  securityEvents?: SafeHtml;
 }
 
 /**
@@ -119,12 +133,18 @@ export function settingsPage(view: SettingsView): string {
     ${hint('keep_applications', t(locale, 'keepApplicationsHint'))}
     <button type="submit" class="primary">${t(locale, 'changePassword')}</button>
   </form>
-</section>`;
+</section>
+${view.securityEvents ?? ''}`;
   const frame = { locale, title: t(locale, 'settingsTitle'), user: view.user, csrfToken: view.csrfToken };
   return layout({ ...frame, path: '/users/edit' }, body);
 }
 
-export function homePage(locale: Locale, user: User | undefined, csrfToken: string | undefined): string {
+export function homePage(
+  locale: Locale,
+  user: User | undefined,
+  csrfToken: string | undefined,
+  flash?: string | undefined,
+): string {
   const body = html`
 <section class="card">
   <h1>門番 Monban</h1>
@@ -135,7 +155,7 @@ export function homePage(locale: Locale, user: User | undefined, csrfToken: stri
     : html`<p><a href="/users/sign_in">${t(locale, 'signIn')}</a> ·
         <a href="/users/sign_up">${t(locale, 'signUp')}</a></p>`}
 </section>`;
-  return layout({ locale, title: 'Monban', user, csrfToken }, body);
+  return layout({ locale, title: 'Monban', user, csrfToken, flash }, body);
 }
 
 export function messagePage(
@@ -146,4 +166,12 @@ export function messagePage(
 ): string {
   const body = html`<section class="card"><h1>${title}</h1><p role="alert">${message}</p></section>`;
   return layout({ locale, title, ...frame }, body);
+}
+
+/** The 404 page: for a path that matches nothing, an unknown application, an unknown nickname. */
+export function notFoundPage(
+  locale: Locale,
+  frame: { user?: User | undefined; csrfToken?: string | undefined } = {},
+): string {
+  return messagePage(locale, t(locale, 'notFound'), t(locale, 'notFoundText'), frame);
 }

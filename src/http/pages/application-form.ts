@@ -3,11 +3,12 @@ import { orderScopes } from '../../accounts/application-management.js';
 import type { ApplicationField, ApplicationProblem } from '../../accounts/applications.js';
 import type { Application, Locale } from '../../core/model.js';
 import { DEFAULT_SCOPES, KNOWN_SCOPES } from '../../core/scopes.js';
+import { formatQuota } from '../../core/quota.js';
 import { redirectUriDetail, scopeDescription, t } from '../i18n.js';
 import { csrfField, describedBy, fieldErrors, hint, notice } from './form.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
-import { applicationPath, frame, type SignedInFrame } from './applications.js';
+import { applicationPath, frame, regenerateSecretForm, type SignedInFrame } from './applications.js';
 
 /** The form that registers or edits an application, and the edit page's credentials section (compatibility.md §3). */
 
@@ -86,6 +87,7 @@ export function applicationFormPage(view: FormView): string {
           ${scopeCheckboxes(view, 'allowed_scopes', values.allowedScopes ?? allowed, () => true)}
         </fieldset>`
       : ''}
+    ${application ? quotaField(view, application, errors('quota')) : ''}
     <div class="actions">
       <button type="submit" class="primary">${application ? t(locale, 'save') : t(locale, 'create')}</button>
       <a class="button" href="${action}">${t(locale, 'cancel')}</a>
@@ -95,6 +97,22 @@ export function applicationFormPage(view: FormView): string {
 ${application ? credentialsSection(view, application) : ''}`;
   const path = application ? `${applicationPath(application)}/edit` : '/oauth/applications/new';
   return layout(frame(view, title, path), body);
+}
+
+/**
+ * The request quota (core/quota.ts): an administrator edits it, the owner sees it; a new application has none.
+ */
+function quotaField(view: FormView, application: Application, errors: string[]): SafeHtml {
+  const { locale } = view;
+  if (!view.user.admin) {
+    const value = application.quota === null ? t(locale, 'quotaNone') : formatQuota(application.quota);
+    return html`<p id="application_quota">${t(locale, 'quota')}: <code>${value}</code></p>`;
+  }
+  return html`<label for="application_quota">${t(locale, 'quotaAdmin')}</label>
+    <input id="application_quota" name="quota" value="${view.values.quota ?? ''}" placeholder="600/min,50000/day"
+      autocapitalize="none" spellcheck="false"${describedBy('application_quota', { hint: true, errors })}>
+    ${hint('application_quota', t(locale, 'quotaHint'))}
+    ${fieldErrors('application_quota', errors)}`;
 }
 
 /**
@@ -121,11 +139,7 @@ function credentialsSection(view: SignedInFrame, application: Application): Safe
     <dt>${t(locale, 'clientId')}</dt><dd><code id="client_id">${application.uid}</code></dd>
   </dl>
   ${application.confidential
-    ? html`<form method="post" action="${applicationPath(application)}/secret" id="regenerate_secret">
-    ${csrfField(view.csrfToken)}
-    <p class="hint" id="regenerate_secret_hint">${t(locale, 'regenerateSecretHint')}</p>
-    <button type="submit" aria-describedby="regenerate_secret_hint">${t(locale, 'regenerateSecret')}</button>
-  </form>`
+    ? regenerateSecretForm(view, application)
     : html`<p class="hint" id="public_client">${t(locale, 'publicClientNoSecret')}</p>`}
   <p><a class="button danger" id="delete_application_link" href="${applicationPath(application)}/delete">${
     t(locale, 'deleteApplication')}</a></p>

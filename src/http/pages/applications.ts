@@ -8,6 +8,7 @@ import type { Application, Locale, User } from '../../core/model.js';
 import { DEFAULT_SCOPES } from '../../core/scopes.js';
 import { formatTime, scopeDescription, t } from '../i18n.js';
 import { copyButton, csrfField, notice } from './form.js';
+import { nameIcon } from '../icons.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 
@@ -17,10 +18,19 @@ export interface SignedInFrame {
   locale: Locale;
   user: User;
   csrfToken: string;
+  /** "Account created", when signing up led here (http/flash.ts). */
+  flash?: string | undefined;
 }
 
 export function frame(view: SignedInFrame, title: string, path: string) {
-  return { locale: view.locale, title, user: view.user, csrfToken: view.csrfToken, path };
+  return { locale: view.locale, title, user: view.user, csrfToken: view.csrfToken, path, flash: view.flash };
+}
+
+/** An application's name with its icon (drawn from the name: http/icons.ts), as a heading of the given level. */
+function titled(application: Application, level: 'h1' | 'h3', link: boolean): SafeHtml {
+  const name = link ? html`<a href="${applicationPath(application)}">${application.name}</a>` : application.name;
+  const heading = level === 'h1' ? html`<h1>${name}</h1>` : html`<h3>${name}</h3>`;
+  return html`<div class="titled">${nameIcon(application.name, level === 'h1' ? 48 : 32)}${heading}</div>`;
 }
 
 export function applicationPath(application: Application): string {
@@ -65,7 +75,7 @@ function listing(locale: Locale, items: readonly ApplicationListing[], empty: st
   if (items.length === 0) return html`<p class="hint">${empty}</p>`;
   return html`<ul class="applications">${items.map(
     ({ application, usersCount }) => html`<li id="application_${application.id}">
-      <h3><a href="${applicationPath(application)}">${application.name}</a></h3>
+      ${titled(application, 'h3', true)}
       <p class="hint">${t(locale, 'usersCount', { count: usersCount })}</p>
     </li>`,
   )}</ul>`;
@@ -96,7 +106,7 @@ ${notice(view.notice, 'success')}
     ? html`<p class="hint">${t(locale, 'noAuthorizedApplications')}</p>`
     : html`<ul class="applications">${view.authorized.map(
         (item) => html`<li id="authorized_application_${item.application.id}">
-          <h3><a href="${applicationPath(item.application)}">${item.application.name}</a></h3>
+          ${titled(item.application, 'h3', true)}
           ${accessDetails(locale, item)}
           ${revokeForm(view, item.application, `revoke_access_${item.application.id}`, true)}
         </li>`,
@@ -115,6 +125,8 @@ export interface ShowView extends SignedInFrame {
   overview: ApplicationOverview;
   canManage: boolean;
   notice?: string | undefined;
+  /** For its owner (or an administrator): the application's activity (pages/security-events.ts). */
+  activity?: SafeHtml | undefined;
 }
 
 /** An application's public page: owner, users, description, scopes; the viewer's own grant and its revocation. */
@@ -125,13 +137,14 @@ export function applicationPage(view: ShowView): string {
   const scopes = application.scopes.length > 0 ? application.scopes : DEFAULT_SCOPES;
   const body = html`
 <section class="card">
-  <h1>${application.name}</h1>
+  ${titled(application, 'h1', false)}
   ${notice(view.notice, 'success')}
   ${canManage
     ? html`<p><a class="button" id="edit_application" href="${applicationPath(application)}/edit">${t(locale, 'edit')}</a></p>`
     : ''}
   <dl class="details">
-    <dt>${t(locale, 'owner')}</dt><dd id="application_owner">${owner ? `@${owner.nickname}` : '—'}</dd>
+    <dt>${t(locale, 'owner')}</dt><dd id="application_owner">${
+      owner ? html`<a href="/${encodeURIComponent(owner.nickname)}">@${owner.nickname}</a>` : '—'}</dd>
     <dt>${t(locale, 'users')}</dt><dd id="application_users">${overview.usersCount}</dd>
     <dt>${t(locale, 'clientId')}</dt><dd><code>${application.uid}</code></dd>
     <dt>${t(locale, 'clientType')}</dt><dd id="application_client_type">${
@@ -151,43 +164,65 @@ ${access
       ${accessDetails(locale, access)}
       ${revokeForm(view, application, 'revoke_access')}
     </section>`
-  : ''}`;
+  : ''}
+${view.activity ?? ''}`;
   return layout(frame(view, application.name, applicationPath(application)), body);
 }
 
 export interface CredentialsView extends SignedInFrame {
   application: Application;
-  /** Undefined for a public application, which has none. */
-  clientSecret: string | undefined;
-  created: boolean;
+  /** The new secret; undefined for a public application, which has none, and once it has been shown. */
+  clientSecret?: string | undefined;
+  /** Why the page shows: the application was created, its secret regenerated, or the secret was shown already. */
+  shown: 'created' | 'regenerated' | 'already';
 }
 
 /**
- * The one page that ever shows a client secret: right after creation or regeneration (security.md #92). A public
- * application's shows its client_id and says it has no secret.
+ * The one page that ever shows a client secret, once: the redirect after creation or regeneration leads here, and
+ * the secret is kept for that one view (post/redirect/get, http/secret-reveal.ts; security.md #92). Reloading it
+ * says that the secret was shown, and offers to regenerate it. A public application's shows its client_id and says
+ * it has no secret.
  */
 export function credentialsPage(view: CredentialsView): string {
-  const { locale, application } = view;
+  const { locale, application, shown } = view;
+  const secret = shown === 'already' ? undefined : view.clientSecret;
   const body = html`
 <section class="card">
-  <h1>${application.name}</h1>
-  ${notice(t(locale, view.created ? 'applicationCreated' : 'secretRegenerated'), 'success')}
+  ${titled(application, 'h1', false)}
+  ${shown === 'already'
+    ? ''
+    : notice(t(locale, shown === 'created' ? 'applicationCreated' : 'secretRegenerated'), 'success')}
   <h2>${t(locale, 'credentialsTitle')}</h2>
   <dl class="details">
     <dt>${t(locale, 'clientId')}</dt>
-    <dd><code id="client_id" class="secret">${application.uid}</code>${copyButton(locale, 'client_id')}</dd>
-    ${view.clientSecret === undefined
+    <dd><code id="client_id" class="secret">${application.uid}</code>${
+      copyButton(locale, 'client_id', t(locale, 'copyClientId'))}</dd>
+    ${secret === undefined
       ? ''
       : html`<dt>${t(locale, 'clientSecret')}</dt>
-    <dd><code id="client_secret" class="secret">${view.clientSecret}</code>${copyButton(locale, 'client_secret')}</dd>`}
+    <dd><code id="client_secret" class="secret">${secret}</code>${
+      copyButton(locale, 'client_secret', t(locale, 'copyClientSecret'))}</dd>`}
   </dl>
-  ${view.clientSecret === undefined
+  ${!application.confidential
     ? html`<p class="hint" id="public_client">${t(locale, 'publicClientNoSecret')}</p>`
-    : html`<p class="notice error" role="alert">${t(locale, 'secretShownOnce')}</p>`}
+    : secret === undefined
+      ? html`<p class="notice" id="secret_already_shown">${t(locale, 'secretAlreadyShown')}</p>
+        ${regenerateSecretForm(view, application)}`
+      : html`<p class="notice error" role="alert">${t(locale, 'secretShownOnce')}</p>`}
   <p><a class="button primary" id="go_to_application" href="${applicationPath(application)}">${
     t(locale, 'goToApplication')}</a></p>
 </section>`;
   return layout(frame(view, application.name, applicationPath(application)), body);
+}
+
+/** The form that replaces the client secret (on the edit page, and on the credentials page once it was shown). */
+export function regenerateSecretForm(view: SignedInFrame, application: Application): SafeHtml {
+  const { locale } = view;
+  return html`<form method="post" action="${applicationPath(application)}/secret" id="regenerate_secret">
+    ${csrfField(view.csrfToken)}
+    <p class="hint" id="regenerate_secret_hint">${t(locale, 'regenerateSecretHint')}</p>
+    <button type="submit" aria-describedby="regenerate_secret_hint">${t(locale, 'regenerateSecret')}</button>
+  </form>`;
 }
 
 export interface DeleteView extends SignedInFrame {

@@ -43,13 +43,17 @@ export function firstRedirectUri(application: Application): string {
   return application.redirectUris[0] ?? '';
 }
 
-function copyButton(locale: Locale, targetId: string): SafeHtml {
+type CopiedId = 'authorization_url' | 'token_command' | 'whoami_command' | 'refresh_command';
+
+/** Four copy buttons, each named for what it copies (its visible "Copy" begins the name: WCAG 2.5.3). */
+function copyButton(locale: Locale, targetId: CopiedId): SafeHtml {
   return html`<button type="button" class="copy" id="copy_${targetId}" data-copy="${targetId}"
-    data-copied="${guideText(locale, 'copied')}" hidden>${guideText(locale, 'copy')}</button>`;
+    aria-label="${guideText(locale, `copy_${targetId}`)}" data-copied="${guideText(locale, 'copied')}" hidden>${
+      guideText(locale, 'copy')}</button>`;
 }
 
 /** A command or link with its copy button; a command scrolls sideways on a narrow screen, so it takes focus. */
-function commandBlock(locale: Locale, id: string, text: string, wrap = false): SafeHtml {
+function commandBlock(locale: Locale, id: CopiedId, text: string, wrap = false): SafeHtml {
   const pre = wrap ? html`<pre class="wrap">` : html`<pre tabindex="0">`;
   return html`<div class="command">${pre}<code id="${id}">${text}</code></pre>${copyButton(locale, id)}</div>`;
 }

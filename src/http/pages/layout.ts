@@ -10,6 +10,8 @@ export interface PageFrame {
   csrfToken?: string | undefined;
   /** The page the language switch comes back to (default: the home page). */
   path?: string | undefined;
+  /** A one-time message from the page before, such as "Account created" after signing up (http/flash.ts). */
+  flash?: string | undefined;
 }
 
 const LANGUAGES: ReadonlyArray<{ locale: Locale; name: string }> = [
@@ -30,8 +32,11 @@ function languageSwitch(frame: PageFrame): SafeHtml {
 
 function accountNav(frame: PageFrame): SafeHtml {
   const { locale, user } = frame;
-  if (!user) return html`<nav class="account"><a href="/users/sign_in">${t(locale, 'signIn')}</a></nav>`;
-  return html`<nav class="account">
+  const label = t(locale, 'navAccount');
+  if (!user) {
+    return html`<nav class="account" aria-label="${label}"><a href="/users/sign_in">${t(locale, 'signIn')}</a></nav>`;
+  }
+  return html`<nav class="account" aria-label="${label}">
     <span class="who">${t(locale, 'signedInAs', { nickname: user.nickname })}</span>
     <a href="/oauth/applications" id="nav_applications">${t(locale, 'navApplications')}</a>
     <a href="/oauth" id="nav_guide">${t(locale, 'navGuide')}</a>
@@ -44,23 +49,41 @@ function accountNav(frame: PageFrame): SafeHtml {
 }
 
 /**
+ * The header's links. Signed out they are few, and stay in line. Signed in, at phone width, they fold into a menu
+ * under the nickname (a <details>, so no script is needed), keeping the header on one line; wider, the menu is
+ * always open and its summary hidden (the stylesheet's ::details-content rule; a browser without it shows the
+ * menu folded, which still works).
+ */
+function menus(frame: PageFrame): SafeHtml {
+  const body = html`<div class="menus">${accountNav(frame)}${languageSwitch(frame)}</div>`;
+  if (!frame.user) return body;
+  return html`<details class="menu"><summary>@${frame.user.nickname}<span class="visually-hidden">: ${t(
+    frame.locale,
+    'menu',
+  )}</span></summary>${body}</details>`;
+}
+
+/**
  * The page around every screen: no inline script or style (the CSP allows neither), no third-party assets. The
  * one script only adds copy buttons; every page works without it.
  */
 export function layout(frame: PageFrame, body: SafeHtml): string {
+  const flash = frame.flash ? html`<p class="notice success flash" id="flash" role="status">${frame.flash}</p>` : '';
   return html`<!doctype html>
 <html lang="${frame.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${frame.title}</title>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/monban.css">
 <script src="/assets/monban.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">${t(frame.locale, 'skipToContent')}</a>
-<header class="top"><a class="brand" href="/">門番 Monban</a>${accountNav(frame)}${languageSwitch(frame)}</header>
-<main id="main">${body}</main>
+<header class="top"><a class="brand" href="/" lang="ja">門番<span class="brand-name" lang="en"> Monban</span></a>
+${menus(frame)}</header>
+<main id="main">${flash}${body}</main>
 </body>
 </html>
 `.value;

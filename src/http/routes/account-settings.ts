@@ -8,6 +8,7 @@ import { formBody, formText } from '../form-fields.js';
 import { isLocale, LOCALE_COOKIE, t } from '../i18n.js';
 import { pageContext, seeOther, sendPage } from '../page-context.js';
 import { settingsPage } from '../pages/accounts.js';
+import { ACCOUNT_EVENTS_SHOWN, securityEventsSection } from '../pages/security-events.js';
 import { sameOriginGuard } from '../same-origin.js';
 import { safeReturnTo, startSession } from '../session.js';
 
@@ -36,7 +37,11 @@ export async function accountSettingsRoutes(app: FastifyInstance, deps: HttpDeps
       request.query.notice === 'password_changed'
         ? passwordChangedNotice(page.locale, request.query.applications)
         : undefined;
-    const view = { locale: page.locale, user: page.user, csrfToken: page.csrfToken(), done };
+    // The events this process queued, written first, so the list shows them (audit/audit-log.ts).
+    await deps.audit?.flush();
+    const events = await deps.ctx.stores.audit.list({ userId: page.user.id, limit: ACCOUNT_EVENTS_SHOWN });
+    const securityEvents = securityEventsSection(page.locale, events);
+    const view = { locale: page.locale, user: page.user, csrfToken: page.csrfToken(), done, securityEvents };
     return sendPage(reply, 200, settingsPage(view));
   });
 

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { checkCredentials, registerUser, RegistrationError } from '../../accounts/accounts.js';
+import { checkSignIn, registerUser, RegistrationError } from '../../accounts/accounts.js';
 import { SignInThrottle, SignUpThrottle } from '../../accounts/throttle.js';
 import { clientAddress } from '../client-address.js';
 import type { HttpDeps } from '../deps.js';
+import { setFlash } from '../flash.js';
 import { formBody, formText } from '../form-fields.js';
 import { t } from '../i18n.js';
 import { pageContext, seeOther, sendPage } from '../page-context.js';
@@ -11,6 +12,18 @@ import { sameOriginGuard } from '../same-origin.js';
 import { endSession, safeReturnTo, startSession } from '../session.js';
 
 type WithReturnTo = { Querystring: { return_to?: string } };
+
+/**
+ * The name of the application whose authorization request sent the user to sign in (return_to is that request),
+ * so that the page says who asks before a password is typed; undefined for any other return_to.
+ */
+async function askingApplication(deps: HttpDeps, returnTo: string): Promise<string | undefined> {
+  const url = new URL(returnTo, 'http://monban.invalid');
+  if (url.pathname !== '/oauth/authorize') return undefined;
+  const clientId = url.searchParams.get('client_id');
+  if (!clientId || clientId.length > 256) return undefined;
+  return (await deps.ctx.stores.applications.findByUid(clientId))?.name;
+}
 
 /**
  * Sign up, sign in and sign out. Every form is CSRF-protected and refused from other origins. Failed sign-ins are
@@ -27,7 +40,8 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     const page = await pageContext(deps, request, reply);
     const returnTo = safeReturnTo(request.query.return_to);
     if (page.user) return reply.code(302).header('location', returnTo).send();
-    return sendPage(reply, 200, signInPage({ locale: page.locale, csrfToken: page.csrfToken(), returnTo }));
+    const asking = await askingApplication(deps, returnTo);
+    return sendPage(reply, 200, signInPage({ locale: page.locale, csrfToken: page.csrfToken(), returnTo, asking }));
   });
 
   app.post<WithReturnTo>('/users/sign_in', guarded, async (request, reply) => {
@@ -35,24 +49,31 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     const returnTo = safeReturnTo(request.query.return_to);
     const form = formBody(request.body);
     const nickname = formText(form, 'nickname');
-    const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname };
+    const asking = await askingApplication(deps, returnTo);
+    const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname, asking };
     // Past a limit the password is not even checked, so a right guess inside the window gains nothing.
     const signIn = await throttle.attempt(
       nickname,
       clientAddress(request),
-      () => checkCredentials(deps.ctx.stores, nickname, formText(form, 'password')),
-      (user) => user === undefined,
+      () => checkSignIn(deps.ctx.stores, nickname, formText(form, 'password'), deps.ctx.now()),
+      (check) => !('user' in check),
     );
-    if (signIn.throttled || !signIn.result) {
+    const user = !signIn.throttled && 'user' in signIn.result ? signIn.result.user : undefined;
+    if (signIn.throttled || !user) {
       deps.ctx.events.emit({ type: 'sign_in.failed', nickname, throttled: signIn.throttled });
     }
     if (signIn.throttled) {
       reply.header('retry-after', String(Math.ceil(throttle.windowMs / 1000)));
       return sendPage(reply, 429, signInPage({ ...view, error: t(page.locale, 'tooManySignIns') }));
     }
-    if (!signIn.result) return sendPage(reply, 401, signInPage({ ...view, error: t(page.locale, 'badCredentials') }));
-    await startSession(deps.ctx, request, reply, signIn.result, deps.cookies);
-    deps.ctx.events.emit({ type: 'sign_in.succeeded', userId: signIn.result.id });
+    if (!user) {
+      // An account imported without a password (docs/import.md) is told so, rather than that its password is wrong.
+      const noPassword = 'problem' in signIn.result && signIn.result.problem === 'no_password';
+      const error = t(page.locale, noPassword ? 'noPasswordYet' : 'badCredentials');
+      return sendPage(reply, 401, signInPage({ ...view, error }));
+    }
+    await startSession(deps.ctx, request, reply, user, deps.cookies);
+    deps.ctx.events.emit({ type: 'sign_in.succeeded', userId: user.id });
     return seeOther(reply, returnTo);
   });
 
@@ -60,7 +81,8 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     const page = await pageContext(deps, request, reply);
     const returnTo = safeReturnTo(request.query.return_to);
     if (page.user) return reply.code(302).header('location', returnTo).send();
-    return sendPage(reply, 200, signUpPage({ locale: page.locale, csrfToken: page.csrfToken(), returnTo }));
+    const asking = await askingApplication(deps, returnTo);
+    return sendPage(reply, 200, signUpPage({ locale: page.locale, csrfToken: page.csrfToken(), returnTo, asking }));
   });
 
   app.post<WithReturnTo>('/users/sign_up', guarded, async (request, reply) => {
@@ -69,7 +91,8 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     const form = formBody(request.body);
     const nickname = formText(form, 'nickname');
     const email = formText(form, 'email');
-    const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname, email };
+    const asking = await askingApplication(deps, returnTo);
+    const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, nickname, email, asking };
     try {
       const registration = { nickname, email, password: formText(form, 'password'), locale: page.locale };
       const signUp = await signUps.attempt(clientAddress(request), () =>
@@ -80,6 +103,8 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
         return sendPage(reply, 429, signUpPage({ ...view, error: t(page.locale, 'tooManySignUps') }));
       }
       await startSession(deps.ctx, request, reply, signUp.result, deps.cookies);
+      // The page it comes back to says "Account created" (http/flash.ts).
+      setFlash(reply, 'account_created', deps.cookies);
       return seeOther(reply, returnTo);
     } catch (err) {
       if (!(err instanceof RegistrationError)) throw err;

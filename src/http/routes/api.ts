@@ -11,7 +11,9 @@ import { InvalidRequest, InvalidToken, OAuthError } from '../../core/errors.js';
 import { resourceMetadataUrl } from '../../core/metadata.js';
 import type { AccessToken, User } from '../../core/model.js';
 import { Params } from '../../core/params.js';
+import { applicationQuotaGuard } from '../../ops/app-quota.js';
 import { userJson } from '../api/user-json.js';
+import { userRateRoutes } from './user-rates.js';
 import type { HttpDeps } from '../deps.js';
 import { localeFrom } from '../i18n.js';
 import { bodyParams, sendWire, unreadableBody } from '../wire.js';
@@ -26,7 +28,7 @@ declare module 'fastify' {
 }
 
 /** The API needs only the core and the settings (so a test can mount it beside a route of its own). */
-type ApiDeps = Pick<HttpDeps, 'ctx' | 'config'>;
+type ApiDeps = Pick<HttpDeps, 'ctx' | 'config'> & Partial<Pick<HttpDeps, 'ops'>>;
 
 /** The API's challenges name its metadata (RFC 9728 §5.1), after Doorkeeper's parameters. */
 function apiChallenge(deps: Pick<HttpDeps, 'config'>): ResourceChallenge {
@@ -49,10 +51,11 @@ function bearerAuthentication(deps: ApiDeps) {
       const params = new Params({ ...bodyParams(request.query), ...bodyParams(request.body) });
       const token = bearerTokenOf(request.headers.authorization, params);
       if (token === undefined) return;
-      const { token: record, user } = await authenticateAccessToken(deps.ctx, token);
+      const { token: record, user, quota } = await authenticateAccessToken(deps.ctx, token);
       if (!acceptableForApi(record)) throw new InvalidToken();
       request.accessToken = record;
       request.accessTokenUser = user;
+      if (quota) request.applicationQuota = { applicationId: record.applicationId, quota };
     } catch (err) {
       if (!(err instanceof OAuthError)) deps.ctx.reportError(err);
       const error = asOAuthError(err);
@@ -85,6 +88,8 @@ function notFound(request: FastifyRequest) {
 
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   app.addHook('preHandler', bearerAuthentication(deps));
+  // Then the token's application's quota, if it has one (ops/app-quota.ts).
+  app.addHook('preHandler', applicationQuotaGuard({ now: () => deps.ctx.now(), redis: deps.ops?.redis }));
   app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
@@ -112,4 +117,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     if (!user) return sendWire(reply, invalidTokenResponse(deps));
     return reply.send(userJson(user, deps.config.publicUrl, token.scopes.includes('email')));
   });
+
+  // Users' lists (docs/user-rates.md): after the bearer check, in a scope with its own body and error handling.
+  await app.register(async (scope) => userRateRoutes(scope, deps));
 }

@@ -14,10 +14,11 @@ import {
 } from '../../accounts/application-management.js';
 import type { Application, User } from '../../core/model.js';
 import type { HttpDeps } from '../deps.js';
+import { formatQuota } from '../../core/quota.js';
 import { formBody, formList, formText } from '../form-fields.js';
 import { t, type MessageKey } from '../i18n.js';
 import { pageContext, seeOther, sendPage } from '../page-context.js';
-import { messagePage } from '../pages/accounts.js';
+import { messagePage, notFoundPage } from '../pages/accounts.js';
 import {
 
   applicationPage,
@@ -28,10 +29,15 @@ import {
   type SignedInFrame,
 } from '../pages/applications.js';
 import { applicationFormPage } from '../pages/application-form.js';
+import { applicationActivitySection } from '../pages/security-events.js';
+import { applicationActivity } from '../../audit/activity.js';
 import { sameOriginGuard } from '../same-origin.js';
+import { keepSecret, takeSecret } from '../secret-reveal.js';
+import { sessionIdOf } from '../session.js';
 
 type WithId = { Params: { id: string } };
 type WithNotice = { Querystring: { notice?: string } };
+type WithReveal = { Querystring: { reveal?: unknown } };
 
 /** Notices a redirect may ask a page to show; anything else in `?notice=` is ignored. */
 const NOTICES: Readonly<Record<string, MessageKey>> = {
@@ -57,6 +63,8 @@ function settingsFrom(body: unknown, actor: User): ApplicationSettings {
       actor.admin && formText(form, 'allowed_scopes_sent') !== '' ? formList(form, 'allowed_scopes') : undefined,
     // Likewise an unticked "Confidential" sends nothing: public only when the form offered the choice.
     confidential: formText(form, 'confidential_sent') === '' || formText(form, 'confidential') !== '',
+    // The quota field is an administrator's (core/quota.ts); a form without it leaves the quota as it is.
+    quota: actor.admin && form.quota !== undefined ? formText(form, 'quota') : undefined,
   };
 }
 
@@ -68,6 +76,7 @@ function settingsOf(application: Application): ApplicationSettings {
     descriptionRu: application.descriptionRu,
     scopes: application.scopes,
     allowedScopes: application.allowedScopes,
+    quota: application.quota === null ? '' : formatQuota(application.quota),
   };
 }
 
@@ -95,8 +104,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   function notFound(reply: FastifyReply, page: SignedInFrame): FastifyReply {
     const frame = { user: page.user, csrfToken: page.csrfToken };
-    const body = messagePage(page.locale, t(page.locale, 'notFound'), t(page.locale, 'notFound'), frame);
-    return sendPage(reply, 404, body);
+    return sendPage(reply, 404, notFoundPage(page.locale, frame));
   }
 
   function notAllowed(reply: FastifyReply, page: SignedInFrame): FastifyReply {
@@ -147,7 +155,36 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     if (!saved.ok) return sendPage(reply, 422, applicationFormPage({ ...page, values, problems: saved.problems }));
     const { application, clientSecret } = saved.value;
     deps.ctx.events.emit({ type: 'application.created', applicationId: application.id, ownerId: page.user.id });
-    return sendPage(reply, 201, credentialsPage({ ...page, application, clientSecret, created: true }));
+    return revealAfterRedirect(request, reply, application, 'created', clientSecret);
+  });
+
+  /**
+   * Post/redirect/get (http/secret-reveal.ts): the new secret waits, sealed, for the one view of the credentials
+   * page, so that reloading that page creates nothing and shows the secret no more.
+   */
+  async function revealAfterRedirect(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    application: Application,
+    kind: 'created' | 'regenerated',
+    secret: string | undefined,
+  ): Promise<FastifyReply> {
+    const sessionId = sessionIdOf(request) ?? '';
+    const kept = { applicationId: application.id, kind, secret };
+    const reveal = await keepSecret(stores, sessionId, kept, deps.ctx.now());
+    return seeOther(reply, `${applicationPath(application)}/credentials?reveal=${reveal}`);
+  }
+
+  app.get<WithId & WithReveal>('/oauth/applications/:id/credentials', async (request, reply) => {
+    const found = await managed(request, reply);
+    if (!found) return reply;
+    const { page, application } = found;
+    const revealId = typeof request.query.reveal === 'string' ? request.query.reveal : '';
+    const sessionId = sessionIdOf(request) ?? '';
+    const revealed = await takeSecret(stores, sessionId, revealId, application.id, deps.ctx.now());
+    if (!revealed) return sendPage(reply, 200, credentialsPage({ ...page, application, shown: 'already' }));
+    const view = { ...page, application, clientSecret: revealed.secret, shown: revealed.kind };
+    return sendPage(reply, 200, credentialsPage(view));
   });
 
   app.get<WithId & WithNotice>('/oauth/applications/:id', async (request, reply) => {
@@ -157,7 +194,13 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     if (!application) return notFound(reply, page);
     await deps.ctx.lastUse.flush();
     const overview = await applicationOverview(stores, application, page.user);
-    const view = { ...page, overview, canManage: mayManage(page.user, application) };
+    const canManage = mayManage(page.user, application);
+    // Its activity, for whoever manages it, with this process's queued events written first (audit/audit-log.ts).
+    if (canManage) await deps.audit?.flush();
+    const activity = canManage
+      ? applicationActivitySection(page.locale, await applicationActivity(stores, application.id, deps.ctx.now()))
+      : undefined;
+    const view = { ...page, overview, canManage, activity };
     return sendPage(reply, 200, applicationPage({ ...view, notice: noticeOf(page, request.query.notice) }));
   });
 
@@ -189,7 +232,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     if (!application.confidential) return notFound(reply, page);
     const clientSecret = await regenerateSecret(stores, application, deps.ctx.now());
     deps.ctx.events.emit({ type: 'application.secret_regenerated', applicationId: application.id, byUserId: page.user.id });
-    return sendPage(reply, 200, credentialsPage({ ...page, application, clientSecret, created: false }));
+    return revealAfterRedirect(request, reply, application, 'regenerated', clientSecret);
   });
 
   app.get<WithId>('/oauth/applications/:id/delete', async (request, reply) => {
@@ -215,6 +258,9 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     if (revoked.tokens > 0) {
       deps.ctx.events.emit({ type: 'token.revoked', applicationId: application.id, userId: page.user.id, by: 'user' });
     }
+    const { id: userId } = page.user;
+    const tokensRevoked = revoked.tokens;
+    deps.ctx.events.emit({ type: 'authorization.revoked', applicationId: application.id, userId, tokensRevoked });
     const fromList = formText(formBody(request.body), 'return_to') === '/oauth/applications';
     return seeOther(reply, `${fromList ? '/oauth/applications' : applicationPath(application)}?notice=revoked`);
   });

@@ -55,7 +55,13 @@ function signInFirst(reply: FastifyReply, returnTo: string): FastifyReply {
  * Redirects are 302, as Shikimori answers both GET and the consent form (never 307: RFC 9700 §4.12), and carry
  * `Cache-Control: no-store`, since their Location may hold a code.
  */
-function render(reply: FastifyReply, page: PageContext, user: User, outcome: AuthorizationOutcome): FastifyReply {
+async function render(
+  deps: HttpDeps,
+  reply: FastifyReply,
+  page: PageContext,
+  user: User,
+  outcome: AuthorizationOutcome,
+): Promise<FastifyReply> {
   switch (outcome.kind) {
     case 'redirect':
       return reply.code(302).header('cache-control', 'no-store').header('location', outcome.location).send();
@@ -73,6 +79,8 @@ function render(reply: FastifyReply, page: PageContext, user: User, outcome: Aut
           csrfToken: page.csrfToken(),
           problem: outcome.problem,
           path: page.path,
+          owner: await deps.ctx.stores.users.findById(outcome.request.application.ownerId),
+          flash: page.flash(),
         }),
       );
   }
@@ -92,7 +100,7 @@ export async function authorizeRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     const decider = deciderOf(request, page);
     if (!decider) return signInFirst(reply, request.url);
     const outcome = await startAuthorization(deps.ctx, new Params(request.query as Record<string, unknown>), decider);
-    return render(reply, page, decider.user, outcome);
+    return render(deps, reply, page, decider.user, outcome);
   });
 
   async function decide(request: FastifyRequest, reply: FastifyReply, deny: boolean): Promise<FastifyReply> {
@@ -100,9 +108,9 @@ export async function authorizeRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     const decider = deciderOf(request, page);
     if (!decider) return reply.code(303).header('location', '/users/sign_in').send();
     const answer = consentAnswer(request, deny);
-    if (answer instanceof OAuthError) return render(reply, page, decider.user, { kind: 'error', error: answer });
+    if (answer instanceof OAuthError) return render(deps, reply, page, decider.user, { kind: 'error', error: answer });
     const outcome = await decideAuthorization(deps.ctx, answer.requestId, decider, answer.decision);
-    return render(reply, page, decider.user, outcome);
+    return render(deps, reply, page, decider.user, outcome);
   }
 
   const guarded = { onRequest: sameOrigin, preHandler: app.csrfProtection };

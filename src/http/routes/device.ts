@@ -67,7 +67,8 @@ export async function deviceRoutes(app: FastifyInstance, deps: HttpDeps): Promis
       return sendPage(reply, 422, verificationPage({ ...view, error: t(page.locale, 'deviceCodeWrong') }));
     }
     const { request: authorization, requestId } = outcome;
-    const consent = { locale: page.locale, user: decider.user, request: authorization, requestId };
+    const owner = await deps.ctx.stores.users.findById(authorization.application.ownerId);
+    const consent = { locale: page.locale, user: decider.user, request: authorization, requestId, owner };
     return sendPage(reply, 200, consentPage({ ...consent, csrfToken: page.csrfToken(), path: '/oauth/device' }));
   });
 

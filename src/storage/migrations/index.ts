@@ -6,6 +6,12 @@ import { authorizationRequests } from './003_authorization_requests.js';
 import { pkce } from './004_pkce.js';
 import { refreshReuse } from './005_refresh_reuse.js';
 import { deviceCodes } from './006_device_codes.js';
+import { userRates } from './007_user_rates.js';
+import { applicationQuotas } from './008_application_quotas.js';
+import { auditEvents } from './009_audit_events.js';
+import { cleanup } from './010_cleanup.js';
+import { secretReveals } from './011_secret_reveals.js';
+import { doorkeeperImport } from './012_doorkeeper_import.js';
 
 /** Versioned migrations, applied in name order; a name is never reused or edited once released. */
 export function migrationProvider(dialect: DialectTraits): MigrationProvider {
@@ -18,6 +24,12 @@ export function migrationProvider(dialect: DialectTraits): MigrationProvider {
         '004_pkce': pkce(),
         '005_refresh_reuse': refreshReuse(),
         '006_device_codes': deviceCodes(dialect),
+        '007_user_rates': userRates(dialect),
+        '008_application_quotas': applicationQuotas(),
+        '009_audit_events': auditEvents(dialect),
+        '010_cleanup': cleanup(),
+        '011_secret_reveals': secretReveals(dialect),
+        '012_doorkeeper_import': doorkeeperImport(),
       };
     },
   };

@@ -1,9 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { Application } from '../../core/model.js';
+import type { Application, ApplicationQuota } from '../../core/model.js';
 import type { Database } from '../schema.js';
 import type { ApplicationChanges, ApplicationStore, NewApplication } from '../../core/ports/stores.js';
 import type { Queries } from './queries.js';
 import { toApplication } from './rows.js';
+
+function quotaColumns(quota: ApplicationQuota | null) {
+  return { quota_per_minute: quota?.perMinute ?? null, quota_per_day: quota?.perDay ?? null };
+}
 
 export class SqlApplicationStore implements ApplicationStore {
   constructor(
@@ -53,8 +57,19 @@ export class SqlApplicationStore implements ApplicationStore {
         allowed_scopes: changes.allowedScopes.join(' '),
         description_en: changes.descriptionEn,
         description_ru: changes.descriptionRu,
+        ...(changes.quota === undefined ? {} : quotaColumns(changes.quota)),
         updated_at: changes.at,
       })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toApplication(row);
+  }
+
+  async setQuota(id: number, quota: ApplicationQuota | null, at: number): Promise<Application | undefined> {
+    const row = await this.db
+      .updateTable('applications')
+      .set({ ...quotaColumns(quota), updated_at: at })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();

@@ -3,6 +3,7 @@ import type { PendingAuthorization } from '../../core/model.js';
 import type { Database } from '../schema.js';
 import type { AuthorizationRequestStore, NewPendingAuthorization } from '../../core/ports/stores.js';
 import { splitList, toCodeChallenge } from './rows.js';
+import { deleteExpiredRequests } from './cleanup.js';
 
 type Row = {
   id: number;
@@ -95,5 +96,9 @@ export class SqlAuthorizationRequestStore implements AuthorizationRequestStore {
       .returning(COLUMNS)
       .executeTakeFirst();
     return row && toPending(row);
+  }
+
+  deleteExpired(before: number, limit: number): Promise<number> {
+    return deleteExpiredRequests(this.db, before, limit);
   }
 }

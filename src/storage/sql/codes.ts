@@ -4,6 +4,7 @@ import type { Database } from '../schema.js';
 import type { AuthorizationCodeStore, NewAuthorizationCode } from '../../core/ports/stores.js';
 import type { Queries } from './queries.js';
 import { toAuthorizationCode } from './rows.js';
+import { deleteExpiredCodes } from './cleanup.js';
 
 export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
   constructor(
@@ -61,5 +62,9 @@ export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
       .returning('application_id')
       .execute();
     return [...new Set(rows.map((r) => Number(r.application_id)))];
+  }
+
+  deleteExpired(before: number, limit: number): Promise<number> {
+    return deleteExpiredCodes(this.db, before, limit);
   }
 }

@@ -4,6 +4,7 @@ import type { DeviceCodeStore, DeviceDecision, NewDeviceCode } from '../../core/
 import type { Database, DeviceCodesTable } from '../schema.js';
 import { isUniqueViolation } from './errors.js';
 import { splitList } from './rows.js';
+import { deleteExpiredDeviceCodes } from './cleanup.js';
 
 function toDeviceCode(row: Selectable<DeviceCodesTable>): DeviceCode {
   return {
@@ -136,5 +137,9 @@ export class SqlDeviceCodeStore implements DeviceCodeStore {
       .returningAll()
       .executeTakeFirst();
     return row && toDeviceCode(row);
+  }
+
+  deleteExpired(before: number, limit: number): Promise<number> {
+    return deleteExpiredDeviceCodes(this.db, before, limit);
   }
 }

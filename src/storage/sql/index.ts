@@ -2,13 +2,18 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Stores } from '../../core/ports/stores.js';
 import { SqlApplicationStore } from './applications.js';
+import { SqlAuditStore } from './audit-events.js';
 import { SqlAuthorizationRequestStore } from './authorization-requests.js';
 import { SqlAuthorizationCodeStore } from './codes.js';
 import { SqlDeviceCodeStore } from './device-codes.js';
+import { SqlLeaseStore } from './leases.js';
 import { compileQueries, type Queries } from './queries.js';
+import { SqlSecretRevealStore } from './secret-reveals.js';
+import { SqlServerKeyStore } from './server-keys.js';
 import { SqlSessionStore } from './sessions.js';
 import { SqlAccessTokenStore } from './tokens.js';
 import { SqlUserStore } from './users.js';
+import { SqlUserRateStore } from './user-rates.js';
 
 /** The stores over one Kysely database (or a transaction on it, sharing its compiled queries). */
 export function sqlStores(db: Kysely<Database>, queries: Queries = compileQueries(db)): Stores {
@@ -20,6 +25,11 @@ export function sqlStores(db: Kysely<Database>, queries: Queries = compileQuerie
     sessions: new SqlSessionStore(db, queries.sessions),
     authorizationRequests: new SqlAuthorizationRequestStore(db),
     deviceCodes: new SqlDeviceCodeStore(db),
+    leases: new SqlLeaseStore(db),
+    secretReveals: new SqlSecretRevealStore(db),
+    audit: new SqlAuditStore(db),
+    serverKeys: new SqlServerKeyStore(db),
+    userRates: new SqlUserRateStore(db),
     transaction: (fn) => db.transaction().execute((trx) => fn(sqlStores(trx, queries))),
   };
 }

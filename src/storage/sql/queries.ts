@@ -83,6 +83,11 @@ export function compileQueries(db: Kysely<Database>) {
           .leftJoin('users', 'users.id', 'access_tokens.user_id')
           .selectAll('access_tokens')
           .select(TOKEN_USER_COLUMNS)
+          // The application's quota rides along (ops/app-quota.ts): no query of its own on the API's hot path.
+          .select([
+            'applications.quota_per_minute as app_quota_per_minute',
+            'applications.quota_per_day as app_quota_per_day',
+          ])
           .where('access_tokens.token_hash', '=', p('hash'))
           .where((eb) => eb.or([eb('access_tokens.user_id', 'is', null), eb('users.id', 'is not', null)])),
       ),

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { AccessToken, Application, AuthorizationCode, CodeChallenge, Locale, User } from '../../core/model.js';
+import { quotaFromColumns } from '../../core/quota.js';
 import type { AccessGrantsTable, AccessTokensTable, ApplicationsTable, UsersTable } from '../schema.js';
 
 /** Row-to-model mappers. Integer columns come back as numbers from every driver Monban uses. */
@@ -65,6 +66,7 @@ export function toApplication(row: Selectable<ApplicationsTable>): Application {
     descriptionRu: row.description_ru,
     ownerId: Number(row.owner_id),
     confidential: Boolean(row.confidential),
+    quota: quotaFromColumns(row.quota_per_minute, row.quota_per_day),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

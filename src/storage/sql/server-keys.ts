@@ -1,5 +1,6 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { ServerKeyStore } from '../../core/ports/stores.js';
 import { REFRESH_SUCCESSOR_KEY } from '../migrations/005_refresh_reuse.js';
 import type { Database } from '../schema.js';
 
@@ -22,4 +23,14 @@ export async function readRefreshSuccessorKey(db: Kysely<Database>): Promise<Key
   }
   if (!row) throw new Error(`server_keys holds no ${REFRESH_SUCCESSOR_KEY} key`);
   return createSecretKey(Buffer.from(row.secret, 'base64url'));
+}
+
+/** Reads server_keys by name (ports/stores.ts, ServerKeyStore): the pepper of imported passwords, say. */
+export class SqlServerKeyStore implements ServerKeyStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async find(name: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('server_keys').select('secret').where('name', '=', name).executeTakeFirst();
+    return row?.secret;
+  }
 }

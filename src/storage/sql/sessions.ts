@@ -4,6 +4,7 @@ import type { Database } from '../schema.js';
 import type { SessionStore } from '../../core/ports/stores.js';
 import type { Queries } from './queries.js';
 import { toUser } from './rows.js';
+import { deleteExpiredSessions } from './cleanup.js';
 
 export class SqlSessionStore implements SessionStore {
   constructor(
@@ -32,5 +33,9 @@ export class SqlSessionStore implements SessionStore {
     if (exceptIdHash !== undefined) query = query.where('id_hash', '!=', exceptIdHash);
     const result = await query.executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  deleteExpired(before: number, limit: number): Promise<number> {
+    return deleteExpiredSessions(this.db, before, limit);
   }
 }

@@ -4,6 +4,8 @@ import type { Database } from '../schema.js';
 import type { AccessTokenStore, LiveGrant, NewAccessToken, TokenWithUser } from '../../core/ports/stores.js';
 import type { Queries } from './queries.js';
 import { splitList, toAccessToken, toTokenUser } from './rows.js';
+import { quotaFromColumns } from '../../core/quota.js';
+import { deleteRetiredTokens } from './cleanup.js';
 
 /** Bounds revokeWhileLive: each pass after the first only exists because a refresh ran concurrently. */
 const REVOCATION_PASSES = 10;
@@ -51,7 +53,9 @@ export class SqlAccessTokenStore implements AccessTokenStore {
 
   async findByTokenWithUser(tokenHash: string): Promise<TokenWithUser | undefined> {
     const row = await this.queries.findByTokenWithUser.first(this.db, { hash: tokenHash });
-    return row && { token: toAccessToken(row), user: toTokenUser(row) };
+    if (!row) return undefined;
+    const quota = quotaFromColumns(row.app_quota_per_minute, row.app_quota_per_day);
+    return { token: toAccessToken(row), user: toTokenUser(row), ...(quota ? { quota } : {}) };
   }
 
   async findByRefreshToken(refreshTokenHash: string): Promise<AccessToken | undefined> {
@@ -187,5 +191,9 @@ export class SqlAccessTokenStore implements AccessTokenStore {
       createdAt: Number(r.created_at),
       lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
     }));
+  }
+
+  deleteRetired(cutoff: number, limit: number): Promise<number> {
+    return deleteRetiredTokens(this.db, cutoff, limit);
   }
 }

@@ -68,4 +68,14 @@ export class SqlUserStore implements UserStore {
       .where('id', '=', id)
       .execute();
   }
+
+  async replacePasswordHash(id: number, expected: string, passwordHash: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: at })
+      .where('id', '=', id)
+      .where('password_hash', '=', expected)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
 }
