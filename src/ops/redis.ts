@@ -1,4 +1,12 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+
+/**
+ * ioredis is loaded when Redis is configured, not when Monban starts: a start without MONBAN_REDIS_URL (the default)
+ * never pays for loading it (README, Quick start). It is a CommonJS package whose exports include the class.
+ */
+const require = createRequire(import.meta.url);
+const redisClass = (): typeof Redis => (require('ioredis') as typeof import('ioredis')).Redis;
 
 /**
  * Bounds on every wait, so that a Redis that is down or hung costs a request at most COMMAND_TIMEOUT_MS and never
@@ -19,7 +27,8 @@ export interface RedisLog {
  * once per outage (ioredis reports every failed reconnection), and never thrown from here.
  */
 export function openRedis(url: string, keyPrefix: string, log: () => RedisLog | undefined): Redis {
-  const redis = new Redis(url, {
+  const RedisClient = redisClass();
+  const redis = new RedisClient(url, {
     keyPrefix,
     connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,

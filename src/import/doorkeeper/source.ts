@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from '../../storage/postgres/driver.js';
 
 /**
  * The database `monban import doorkeeper` reads: Doorkeeper's tables and a Devise `users` table, on PostgreSQL
@@ -183,7 +184,7 @@ class PostgresSource implements SourceDatabase {
   ) {}
 
   static async open(url: string): Promise<PostgresSource> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    const client = new (pgDriver().Client)({ connectionString: url, connectionTimeoutMillis: 5000 });
     client.on('error', () => {});
     try {
       await client.connect();

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './driver.js';
 import type { OpenDatabase } from '../database.js';
 import { POSTGRES } from './traits.js';
 import type { Database } from '../schema.js';
@@ -32,9 +33,9 @@ function parseInt8(value: string): number {
 
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 && format !== 'binary'
+    oid === pgDriver().types.builtins.INT8 && format !== 'binary'
       ? parseInt8
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      : pgDriver().types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /**
@@ -81,7 +82,7 @@ function kyselyPool(pool: pg.Pool): PostgresPool {
 
 /** Opens a pool of connections to a PostgreSQL database (`postgres://user:password@host:port/database`). */
 export function openPostgres(url: string): OpenDatabase {
-  const pool = new pg.Pool({
+  const pool = new (pgDriver().Pool)({
     connectionString: url,
     max: POOL_SIZE,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
