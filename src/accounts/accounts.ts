@@ -84,7 +84,8 @@ export async function registerUser(stores: Stores, registration: Registration, n
  * A sign-in's check: the user, or why not. `no_password`: an account imported without a password (signed up
  * through another site), which no password opens, so that the page can say what to do (docs/import.md).
  */
-export type SignInCheck = { user: User } | { problem: 'bad_credentials' | 'no_password' };
+/** A refusal names the account when the nickname has one (so that its owner can see the attempt), else null. */
+export type SignInCheck = { user: User } | { problem: 'bad_credentials' | 'no_password'; userId: number | null };
 
 /**
  * The user with this nickname and password; an unknown nickname costs as much time as a known one. An imported
@@ -100,15 +101,16 @@ export async function checkSignIn(
   const found = await stores.users.findByNickname(nickname);
   if (!found) {
     await verifyPassword(await decoyHash(), password);
-    return { problem: 'bad_credentials' };
+    return { problem: 'bad_credentials', userId: null };
   }
+  const refused = (problem: 'bad_credentials' | 'no_password') => ({ problem, userId: found.user.id });
   const kind = passwordKind(found.passwordHash);
-  if (kind === 'none') return { problem: 'no_password' };
+  if (kind === 'none') return refused('no_password');
   if (kind === 'monban') {
-    return (await verifyPassword(found.passwordHash, password)) ? { user: found.user } : { problem: 'bad_credentials' };
+    return (await verifyPassword(found.passwordHash, password)) ? { user: found.user } : refused('bad_credentials');
   }
   const pepper = (await stores.serverKeys.find(DEVISE_PEPPER_KEY)) ?? '';
-  if (!(await verifyImportedPassword(found.passwordHash, password, pepper))) return { problem: 'bad_credentials' };
+  if (!(await verifyImportedPassword(found.passwordHash, password, pepper))) return refused('bad_credentials');
   await stores.users.replacePasswordHash(found.user.id, found.passwordHash, await hashPassword(password), now);
   return { user: found.user };
 }

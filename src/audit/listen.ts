@@ -24,7 +24,12 @@ type Mapping = { [T in EventType]?: (event: EventOf<T>) => Row | undefined };
  */
 const MAPPING: Mapping = {
   'sign_in.succeeded': (e) => ({ type: 'sign_in.succeeded', userId: e.userId }),
-  'sign_in.failed': (e) => ({ type: 'sign_in.failed', details: { nickname: e.nickname, throttled: e.throttled } }),
+  // A failed sign-in to an existing account is its owner's event too (the account page shows it).
+  'sign_in.failed': (e) => ({
+    type: 'sign_in.failed',
+    userId: e.userId,
+    details: { nickname: e.nickname, throttled: e.throttled },
+  }),
   'authorization.granted': (e) => ({
     type: 'consent.granted',
     userId: e.userId,

@@ -53,7 +53,7 @@ export type MonbanEvent =
   /** A sign-in with the right password. */
   | { type: 'sign_in.succeeded'; userId: number }
   /** A sign-in with a wrong password or an unknown nickname (`throttled`: refused before any check). */
-  | { type: 'sign_in.failed'; nickname: string; throttled: boolean }
+  | { type: 'sign_in.failed'; nickname: string; throttled: boolean; userId: number | null }
   /** An application was registered. */
   | { type: 'application.created'; applicationId: number; ownerId: number }
   /** An application's client secret was replaced; the old one stopped working. */

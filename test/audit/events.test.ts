@@ -75,14 +75,28 @@ describe('audit events', () => {
     const none = { applicationId: null, applicationName: null, clientId: null };
     assert.deepEqual(
       one(events, 'sign_in.failed'),
-      expected('sign_in.failed', {
-        ...none,
-        userId: null,
-        nickname: null,
-        details: { nickname: 'alice', throttled: false },
-      }),
+      // A wrong password for an existing account is recorded as that account's, so that its owner sees it.
+      expected('sign_in.failed', { ...none, details: { nickname: 'alice', throttled: false } }),
     );
     assert.deepEqual(one(events, 'sign_in.succeeded'), expected('sign_in.succeeded', none));
+  });
+
+  it('sign_in.failed for a nickname nobody has names no user', async () => {
+    const browser = new Browser(t.server);
+    const page = await browser.get('/users/sign_in');
+    await browser.submit(page.body, 'form', { nickname: 'nobody-here', password: 'wrong password' });
+    const events = await recorded();
+    assert.deepEqual(
+      one(events, 'sign_in.failed'),
+      expected('sign_in.failed', {
+        applicationId: null,
+        applicationName: null,
+        clientId: null,
+        userId: null,
+        nickname: null,
+        details: { nickname: 'nobody-here', throttled: false },
+      }),
+    );
   });
 
   it('consent.granted, then token.issued for the code, once each', async () => {

@@ -212,7 +212,7 @@ describe('domain events', () => {
     const again = await browser.get('/users/sign_in');
     await browser.submit(again.body, 'form', { nickname: 'alice', password: PASSWORD });
     assert.deepEqual(seen, [
-      { type: 'sign_in.failed', nickname: 'alice', throttled: false },
+      { type: 'sign_in.failed', nickname: 'alice', throttled: false, userId: aliceId },
       { type: 'sign_in.succeeded', userId: aliceId },
     ]);
   });
@@ -251,7 +251,7 @@ describe('the emitter', () => {
     events.emit({ type: 'sign_in.succeeded', userId: 1 });
     off();
     events.emit({ type: 'sign_in.succeeded', userId: 2 });
-    events.emit({ type: 'sign_in.failed', nickname: 'x', throttled: false });
+    events.emit({ type: 'sign_in.failed', nickname: 'x', throttled: false, userId: null });
     assert.deepEqual(calls, ['first', 'third', 'third']);
     assert.equal(reported.length, 2);
   });

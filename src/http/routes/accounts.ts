@@ -60,7 +60,9 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     );
     const user = !signIn.throttled && 'user' in signIn.result ? signIn.result.user : undefined;
     if (signIn.throttled || !user) {
-      deps.ctx.events.emit({ type: 'sign_in.failed', nickname, throttled: signIn.throttled });
+      // A throttled attempt is refused before the nickname is looked up: it names no account.
+      const userId = !signIn.throttled && 'problem' in signIn.result ? signIn.result.userId : null;
+      deps.ctx.events.emit({ type: 'sign_in.failed', nickname, throttled: signIn.throttled, userId });
     }
     if (signIn.throttled) {
       reply.header('retry-after', String(Math.ceil(throttle.windowMs / 1000)));
