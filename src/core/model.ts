@@ -30,6 +30,8 @@ export interface Application {
   confidential: boolean;
   /** Requests its tokens may make (core/quota.ts), set by an administrator; null for none. */
   quota: ApplicationQuota | null;
+  /** The uploaded icon's version (a digest of its bytes); absent without one, when pages draw it from the name. */
+  iconVersion?: string;
   createdAt: number;
   updatedAt: number;
 }

@@ -80,6 +80,7 @@ ul.applications > li:first-child { border-top: 0; }
 ul.scopes { margin: .25rem 0; padding-left: 1.25rem; }
 .titled { display: flex; gap: .75rem; align-items: center; }
 .titled > img { flex: none; border-radius: .5rem; }
+img.uploaded { object-fit: cover; }
 .titled h1, .titled h3 { margin: 0; }
 .applications .titled { margin-bottom: .25rem; }
 dl.details { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 1rem 0; }

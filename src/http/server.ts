@@ -19,6 +19,7 @@ import { accountSettingsRoutes } from './routes/account-settings.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiRoutes } from './routes/api.js';
 import { applicationRoutes } from './routes/applications.js';
+import { applicationIconRoutes } from './routes/application-icons.js';
 import { authorizeRoutes } from './routes/authorize.js';
 import { deviceRoutes } from './routes/device.js';
 import { guideRoutes } from './routes/guide.js';
@@ -56,7 +57,8 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   // After the cookie parser, so that the refusal page's title is in the visitor's language.
   refuseRepeatedAuthorization(app);
   await app.register(formbody);
-  // Multipart for the guide's `curl -F`: fields only, no files.
+  // Multipart for the guide's `curl -F`: fields only, no files. One route raises these limits for itself (its
+  // config.multipartOptions): the application's edit form, for its icon (routes/applications.ts, ICON_FORM).
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { files: 0, fields: 64, fieldSize: 16 * 1024, parts: 64 },
@@ -104,6 +106,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     await pages.register(async (scope) => accountRoutes(scope, deps));
     await pages.register(async (scope) => accountSettingsRoutes(scope, deps));
     await pages.register(async (scope) => applicationRoutes(scope, deps));
+    await pages.register(async (scope) => applicationIconRoutes(scope, deps));
     await pages.register(async (scope) => staticRoutes(scope, deps));
     await pages.register(async (scope) => guideRoutes(scope, deps));
     // Last: GET /:nickname (whoami's profile url) must never take a path another page has.

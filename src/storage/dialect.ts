@@ -14,6 +14,8 @@ export interface DialectTraits {
   name: DialectName;
   /** Integer primary key whose values are never reused. */
   idColumn(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** The column type of raw bytes (an uploaded icon, migration 013): `blob` on SQLite, `bytea` on PostgreSQL. */
+  bytesType: 'blob' | 'bytea';
   /**
    * Runs the migrator so that processes starting at once on one database apply each migration once, and a
    * process killed halfway leaves no half-made schema.

@@ -18,6 +18,18 @@ export interface Database {
   audit_events: AuditEventsTable;
   secret_reveals: SecretRevealsTable;
   import_map: ImportMapTable;
+  application_icons: ApplicationIconsTable;
+}
+
+/** Uploaded application icons (migration 013, accounts/application-icons.ts): read only by the icon's route. */
+export interface ApplicationIconsTable {
+  application_id: number;
+  /** Found from the bytes, never the uploader's word: image/png, image/jpeg, image/gif or image/webp. */
+  content_type: string;
+  bytes: Uint8Array;
+  /** The digest of the bytes, also in applications.icon_version: the ETag and the pages' `?v=`. */
+  version: string;
+  updated_at: number;
 }
 
 /** What `monban import doorkeeper` made of each source row (migration 012, src/import/doorkeeper/). */
@@ -65,6 +77,8 @@ export interface ApplicationsTable {
   /** The administrator's request quota (migration 008, core/quota.ts): per minute, per day; null for none. */
   quota_per_minute: number | null;
   quota_per_day: number | null;
+  /** The uploaded icon's version (migration 013), null without one: the pages read it with the row. */
+  icon_version: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -70,6 +70,7 @@ describe('monban CLI', () => {
         assert.deepEqual(tables, [
           'access_grants',
           'access_tokens',
+          'application_icons',
           'applications',
           'audit_events',
           'authorization_requests',

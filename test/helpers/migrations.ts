@@ -12,6 +12,7 @@ export const MIGRATIONS = [
   '010_cleanup',
   '011_secret_reveals',
   '012_doorkeeper_import',
+  '013_application_icons',
 ];
 
 /** What `monban migrate` prints on a fresh database. */

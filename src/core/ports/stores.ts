@@ -298,6 +298,7 @@ export interface Stores {
   audit: AuditStore;
   serverKeys: ServerKeyStore;
   userRates: UserRateStore;
+  applicationIcons: ApplicationIconStore;
   /** Runs fn with stores bound to one transaction: all of its writes land, or none. */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
 }
@@ -329,6 +330,27 @@ export interface AuthorizationRequestStore {
   decide(idHash: string, sessionHash: string, now: number): Promise<PendingAuthorization | undefined>;
   /** Deletes at most `limit` requests, decided or not, that expired before `before`; returns how many. */
   deleteExpired(before: number, limit: number): Promise<number>;
+}
+
+/** An application's uploaded icon (migration 013, accounts/application-icons.ts). */
+export interface ApplicationIcon {
+  /** Found from the bytes: image/png, image/jpeg, image/gif or image/webp. */
+  contentType: string;
+  bytes: Uint8Array;
+  /** A digest of the bytes: the application's iconVersion while this icon is its icon. */
+  version: string;
+  updatedAt: number;
+}
+
+export interface ApplicationIconStore {
+  /**
+   * Sets or replaces the application's icon, with its iconVersion and updatedAt, at once (in one transaction);
+   * false when there is no such application.
+   */
+  put(applicationId: number, icon: Omit<ApplicationIcon, 'updatedAt'>, at: number): Promise<boolean>;
+  /** Removes the icon (iconVersion goes with it, updatedAt becomes `at`); false when there was none. */
+  remove(applicationId: number, at: number): Promise<boolean>;
+  find(applicationId: number): Promise<ApplicationIcon | undefined>;
 }
 
 /** A new client secret kept, sealed, for the one page view that shows it (post/redirect/get, migration 011). */

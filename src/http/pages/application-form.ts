@@ -9,6 +9,11 @@ import { csrfField, describedBy, fieldErrors, hint, notice } from './form.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 import { applicationPath, frame, regenerateSecretForm, type SignedInFrame } from './applications.js';
+import { ICON_TYPES, type IconProblem } from '../../accounts/application-icons.js';
+import { applicationIcon } from '../application-icon.js';
+
+/** What the icon's file input offers to choose (the server still reads the type from the bytes). */
+const ICON_ACCEPT = ICON_TYPES.join(',');
 
 /** The form that registers or edits an application, and the edit page's credentials section (compatibility.md §3). */
 
@@ -17,6 +22,8 @@ export interface FormView extends SignedInFrame {
   application?: Application | undefined;
   values: ApplicationSettings;
   problems: ApplicationProblem[];
+  /** Why the uploaded icon was refused (accounts/application-icons.ts); the edit form only. */
+  iconProblem?: IconProblem | undefined;
 }
 
 function problemText(locale: Locale, problem: ApplicationProblem): string {
@@ -60,8 +67,9 @@ export function applicationFormPage(view: FormView): string {
 <section class="card">
   <h1>${title}</h1>
   ${application ? html`<p><a href="${applicationPath(application)}">${application.name}</a></p>` : ''}
-  ${notice(view.problems.length > 0 ? t(locale, 'formHasErrors') : undefined)}
-  <form method="post" action="${action}" id="application">
+  ${notice(view.problems.length > 0 || view.iconProblem ? t(locale, 'formHasErrors') : undefined)}
+  <form method="post" action="${action}" id="application"${
+    application ? html` enctype="multipart/form-data"` : ''}>
     ${csrfField(view.csrfToken)}
     <label for="application_name">${t(locale, 'name')}</label>
     <input id="application_name" name="name" required maxlength="255" value="${values.name}"${
@@ -75,6 +83,7 @@ export function applicationFormPage(view: FormView): string {
     ${application ? '' : confidentialCheckbox(locale, values.confidential !== false)}
     ${textField('description_en', t(locale, 'descriptionEn'), values.descriptionEn)}
     ${textField('description_ru', t(locale, 'descriptionRu'), values.descriptionRu)}
+    ${application ? iconField(view, application) : ''}
     <fieldset id="application_scopes" aria-describedby="application_scopes_hint">
       <legend>${t(locale, 'scopes')}</legend>
       ${hint('application_scopes', t(locale, 'scopesHint'))}
@@ -97,6 +106,26 @@ export function applicationFormPage(view: FormView): string {
 ${application ? credentialsSection(view, application) : ''}`;
   const path = application ? `${applicationPath(application)}/edit` : '/oauth/applications/new';
   return layout(frame(view, title, path), body);
+}
+
+/**
+ * The icon (accounts/application-icons.ts): the current one beside a file input, and a checkbox that removes an
+ * uploaded one. On the edit form only, which is therefore multipart (the one form that may carry a file:
+ * routes/applications.ts). A file input cannot be refilled, so after a refusal the input is empty again.
+ */
+function iconField(view: FormView, application: Application): SafeHtml {
+  const { locale } = view;
+  const errors = view.iconProblem ? [t(locale, view.iconProblem)] : [];
+  return html`<label for="application_icon">${t(locale, 'icon')}</label>
+    <div class="titled" id="application_icon_current">${applicationIcon(application, 48)}
+      <input type="file" id="application_icon" name="icon" accept="${ICON_ACCEPT}"${
+        describedBy('application_icon', { hint: true, errors })}></div>
+    ${hint('application_icon', t(locale, 'iconHint'))}
+    ${fieldErrors('application_icon', errors)}
+    ${application.iconVersion === undefined
+      ? ''
+      : html`<label for="application_icon_remove"><input type="checkbox" id="application_icon_remove"
+          name="icon_remove" value="1"> ${t(locale, 'removeIcon')}</label>`}`;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Application, Locale, User } from '../../core/model.js';
 import { DEFAULT_SCOPES } from '../../core/scopes.js';
 import { formatTime, scopeDescription, t } from '../i18n.js';
 import { copyButton, csrfField, notice } from './form.js';
-import { nameIcon } from '../icons.js';
+import { applicationIcon } from '../application-icon.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 
@@ -26,11 +26,14 @@ export function frame(view: SignedInFrame, title: string, path: string) {
   return { locale: view.locale, title, user: view.user, csrfToken: view.csrfToken, path, flash: view.flash };
 }
 
-/** An application's name with its icon (drawn from the name: http/icons.ts), as a heading of the given level. */
+/**
+ * An application's name with its icon (uploaded, else drawn from the name: http/application-icon.ts), as a heading
+ * of the given level.
+ */
 function titled(application: Application, level: 'h1' | 'h3', link: boolean): SafeHtml {
   const name = link ? html`<a href="${applicationPath(application)}">${application.name}</a>` : application.name;
   const heading = level === 'h1' ? html`<h1>${name}</h1>` : html`<h3>${name}</h3>`;
-  return html`<div class="titled">${nameIcon(application.name, level === 'h1' ? 48 : 32)}${heading}</div>`;
+  return html`<div class="titled">${applicationIcon(application, level === 'h1' ? 48 : 32)}${heading}</div>`;
 }
 
 export function applicationPath(application: Application): string {

@@ -4,7 +4,7 @@ import type { OAuthError } from '../../core/errors.js';
 import { isOob } from '../../core/redirect-uri.js';
 import { scopeDescription, t } from '../i18n.js';
 import { copyButton, csrfField } from './form.js';
-import { nameIcon } from '../icons.js';
+import { applicationIcon } from '../application-icon.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 
@@ -68,7 +68,7 @@ export function consentPage(view: ConsentView): string {
 <section class="card consent">
   <h1>${t(locale, 'authorizationRequired')}</h1>
   <h2>${t(locale, 'authorizeAccount', { nickname: view.user.nickname })}</h2>
-  <div class="application-card">${nameIcon(app.name, 56)}
+  <div class="application-card">${applicationIcon(app, 56)}
     <div><p class="application-name" id="application_name">${app.name}</p>
     ${view.owner
       ? html`<p class="application-owner" id="application_owner">${t(locale, 'consentOwner', {

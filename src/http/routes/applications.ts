@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   applicationOverview,
   createApplication,
@@ -12,10 +12,12 @@ import {
   updateApplication,
   type ApplicationSettings,
 } from '../../accounts/application-management.js';
+import { checkIcon, ICON_MAX_BYTES, removeIcon, setIcon } from '../../accounts/application-icons.js';
+import { DESCRIPTION_MAX } from '../../accounts/applications.js';
 import type { Application, User } from '../../core/model.js';
 import type { HttpDeps } from '../deps.js';
 import { formatQuota } from '../../core/quota.js';
-import { formBody, formList, formText } from '../form-fields.js';
+import { formBody, formList, formText, MalformedForm } from '../form-fields.js';
 import { t, type MessageKey } from '../i18n.js';
 import { pageContext, seeOther, sendPage } from '../page-context.js';
 import { messagePage, notFoundPage } from '../pages/accounts.js';
@@ -66,6 +68,34 @@ function settingsFrom(body: unknown, actor: User): ApplicationSettings {
     // The quota field is an administrator's (core/quota.ts); a form without it leaves the quota as it is.
     quota: actor.admin && form.quota !== undefined ? formText(form, 'quota') : undefined,
   };
+}
+
+/**
+ * The multipart limits of the edit form (the server's allow no file: http/server.ts). One file, cut one byte past
+ * the icon's limit rather than failing the request, so that the form is shown again with its values and the reason
+ * (checkIcon sees the extra byte). Fields as long as the longest description the form takes (DESCRIPTION_MAX
+ * characters of up to 4 bytes), which busboy would otherwise cut, silently, at the server's 16 KiB.
+ */
+const ICON_PARTS = {
+  limits: { files: 1, fileSize: ICON_MAX_BYTES + 1, fieldSize: 4 * DESCRIPTION_MAX },
+  // Read by @fastify/multipart from these per-route options, although its types leave it out of them.
+  throwFileSizeLimit: false,
+};
+const ICON_FORM: FastifyContextConfig = { multipartOptions: ICON_PARTS };
+
+/** What the edit form asks of the icon: an upload wins over "remove"; an empty file input asks nothing. */
+type IconChange = { kind: 'keep' } | { kind: 'remove' } | { kind: 'upload'; bytes: Buffer };
+
+function iconChangeFrom(body: unknown): IconChange {
+  const form = formBody(body);
+  const file = form.icon;
+  if (Buffer.isBuffer(file)) {
+    if (file.length > 0) return { kind: 'upload', bytes: file };
+  } else if (formText(form, 'icon') !== '') {
+    // Text where a file belongs: no page sends that.
+    throw new MalformedForm('icon');
+  }
+  return formText(form, 'icon_remove') !== '' ? { kind: 'remove' } : { kind: 'keep' };
 }
 
 function settingsOf(application: Application): ApplicationSettings {
@@ -212,12 +242,26 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     return sendPage(reply, 200, applicationFormPage(view));
   });
 
-  app.post<WithId>('/oauth/applications/:id', guarded, async (request, reply) => {
+  // The edit form is multipart, the one form that may carry a file (its icon): see ICON_FORM.
+  app.post<WithId>('/oauth/applications/:id', { ...guarded, config: ICON_FORM }, async (request, reply) => {
     const found = await managed(request, reply);
     if (!found) return reply;
     const { page, application } = found;
     const values = settingsFrom(request.body, page.user);
-    const saved = await updateApplication(stores, page.user, application, values, deps.ctx.now());
+    const change = iconChangeFrom(request.body);
+    // The icon is checked first, so that a refused one leaves everything as it was.
+    const checked = change.kind === 'upload' ? checkIcon(change.bytes) : undefined;
+    if (checked && !checked.ok) {
+      const view = { ...page, application, values, problems: [], iconProblem: checked.problem };
+      return sendPage(reply, checked.problem === 'icon_too_large' ? 413 : 422, applicationFormPage(view));
+    }
+    const now = deps.ctx.now();
+    const saved = await stores.transaction(async (tx) => {
+      const updated = await updateApplication(tx, page.user, application, values, now);
+      if (updated.ok && checked?.ok) await setIcon(tx, application, checked.icon, now);
+      if (updated.ok && change.kind === 'remove') await removeIcon(tx, application, now);
+      return updated;
+    });
     if (!saved.ok) {
       return sendPage(reply, 422, applicationFormPage({ ...page, application, values, problems: saved.problems }));
     }

@@ -12,6 +12,7 @@ import { auditEvents } from './009_audit_events.js';
 import { cleanup } from './010_cleanup.js';
 import { secretReveals } from './011_secret_reveals.js';
 import { doorkeeperImport } from './012_doorkeeper_import.js';
+import { applicationIcons } from './013_application_icons.js';
 
 /** Versioned migrations, applied in name order; a name is never reused or edited once released. */
 export function migrationProvider(dialect: DialectTraits): MigrationProvider {
@@ -30,6 +31,7 @@ export function migrationProvider(dialect: DialectTraits): MigrationProvider {
         '010_cleanup': cleanup(),
         '011_secret_reveals': secretReveals(dialect),
         '012_doorkeeper_import': doorkeeperImport(),
+        '013_application_icons': applicationIcons(dialect),
       };
     },
   };

@@ -5,6 +5,7 @@ export const POSTGRES: DialectTraits = {
   name: 'postgres',
   // SQL-standard identity (not serial): BY DEFAULT so that a restore may insert explicit ids.
   idColumn: (col) => col.generatedByDefaultAsIdentity().primaryKey(),
+  bytesType: 'bytea',
   // Kysely already runs each PostgreSQL migration in a transaction under an advisory lock.
   migrating: (_db, migrate) => migrate(),
 };

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Stores } from '../../core/ports/stores.js';
 import { SqlApplicationStore } from './applications.js';
+import { SqlApplicationIconStore } from './application-icons.js';
 import { SqlAuditStore } from './audit-events.js';
 import { SqlAuthorizationRequestStore } from './authorization-requests.js';
 import { SqlAuthorizationCodeStore } from './codes.js';
@@ -30,6 +31,7 @@ export function sqlStores(db: Kysely<Database>, queries: Queries = compileQuerie
     audit: new SqlAuditStore(db),
     serverKeys: new SqlServerKeyStore(db),
     userRates: new SqlUserRateStore(db),
+    applicationIcons: new SqlApplicationIconStore(db),
     transaction: (fn) => db.transaction().execute((trx) => fn(sqlStores(trx, queries))),
   };
 }

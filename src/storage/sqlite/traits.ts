@@ -6,6 +6,7 @@ export const SQLITE: DialectTraits = {
   name: 'sqlite',
   // The rowid alias; AUTOINCREMENT keeps SQLite from reusing the id of a deleted row.
   idColumn: (col) => col.primaryKey().autoIncrement(),
+  bytesType: 'blob',
   // Kysely runs SQLite migrations without a transaction or a lock. SQLite has transactional DDL: one IMMEDIATE
   // transaction around the whole run takes the write lock first (others wait for it, busy_timeout) and makes it
   // all or nothing.
