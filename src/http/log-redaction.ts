@@ -14,6 +14,8 @@ const SECRET_PARAMS = new Set([
   // RFC 8628: the device polls with its device code; the verification page's link carries the user code.
   'device_code',
   'user_code',
+  // The device consent page's address carries the kept request's id (routes/device.ts), bound to its session.
+  'request_id',
 ]);
 
 const REDACTED = '[REDACTED]';

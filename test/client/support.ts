@@ -73,7 +73,10 @@ export async function approveDevice(browser: HttpBrowser, verificationUriComplet
   const url = new URL(verificationUriComplete);
   const page = await browser.get(`${url.pathname}${url.search}`);
   assert.equal(page.status, 200);
-  const consentPage = await browser.submit(await page.text(), 'form#device');
+  // Continue answers 303 to the consent page of the request it kept (post/redirect/get).
+  const continued = await browser.submit(await page.text(), 'form#device');
+  assert.equal(continued.status, 303, await continued.text());
+  const consentPage = await browser.get(continued.headers.get('location') ?? '');
   assert.equal(consentPage.status, 200);
   const approved = await browser.submit(await consentPage.text(), 'form#authorize');
   assert.equal(approved.status, 302, await approved.text());

@@ -225,11 +225,13 @@ describe('oauth4webapi (a strict third-party client) completes every flow agains
     // built on it) keeps polling only on a ResponseBodyError.
     assert.deepEqual(await oauthErrorOf(pollOnce()), { error: 'authorization_pending', status: 400, from: 'body' });
 
-    // The user: the verification link, Continue, then Authorize on the consent page.
+    // The user: the verification link, Continue (303 to the consent page), then Authorize on the consent page.
     const verification = new URL(String(device.verification_uri_complete));
     const page = await browser.get(`${verification.pathname}${verification.search}`);
     assert.equal(page.status, 200);
-    const consentPage = await browser.submit(await page.text(), 'form#device');
+    const continued = await browser.submit(await page.text(), 'form#device');
+    assert.equal(continued.status, 303, await continued.text());
+    const consentPage = await browser.get(continued.headers.get('location') ?? '');
     assert.equal(consentPage.status, 200);
     const approved = await browser.submit(await consentPage.text(), 'form#authorize');
     assert.equal(approved.status, 302, await approved.text());

@@ -117,6 +117,7 @@ describe('fuzz: every route of the server', () => {
       'POST /oauth/token',
       'POST /oauth/device_authorization',
       'GET,HEAD,POST /oauth/device',
+      'GET,HEAD /oauth/device/consent',
       'HEAD,GET,POST,DELETE /oauth/authorize',
       'GET,HEAD /oauth/authorize/:code',
       'GET,HEAD /api/users/whoami',

@@ -351,6 +351,7 @@ const FOCUS = [
   '/oauth/device_authorization',
   '/oauth/authorize',
   '/oauth/device',
+  '/oauth/device/consent',
   '/oauth/authorize/:code',
   '/api/users/whoami',
 ];
@@ -523,7 +524,10 @@ function targetOf(world: FuzzWorld, target: Target): string {
   return `/oauth/authorize?${target.name}=${percentEncode(valueBytes(world, target.value))}&client_id=x`;
 }
 
-/** Queries the pages are asked with; their values hold no secret, since a log line shows them. */
+/**
+ * Queries the pages are asked with; their values hold no secret, since a log line shows them, but the request id of
+ * the device's consent page, which the log redacts (http/log-redaction.ts).
+ */
 const QUERY_TEMPLATES: Record<string, Array<Array<[string, Value]>>> = {
   '/oauth/authorize': [
     [
@@ -550,6 +554,7 @@ const QUERY_TEMPLATES: Record<string, Array<Array<[string, Value]>>> = {
     ],
   ],
   '/oauth/device': [[['user_code', { ref: 'userCode' }]]],
+  '/oauth/device/consent': [[['request_id', { secret: 'deviceRequestId' }]], [['request_id', { secret: 'requestId' }]]],
   '/locale': [
     [
       ['to', 'en'],

@@ -76,11 +76,31 @@ export function poll(t: TestMonban, app: TestApp, deviceCode: string): Promise<L
   });
 }
 
+/** Where a right user code sends the browser: the consent page of the request it kept (post/redirect/get). */
+export const CONSENT_LOCATION = /^\/oauth\/device\/consent\?request_id=[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Continue on the verification page answers 303 to the consent page, with no-store; this follows it as a browser
+ * would, and returns the consent page.
+ */
+export async function followToConsent(
+  browser: Browser,
+  continued: LightMyRequestResponse,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  assert.equal(continued.statusCode, 303, continued.body.slice(0, 500));
+  assert.equal(continued.headers['cache-control'], 'no-store');
+  assert.equal(continued.body, '');
+  const location = String(continued.headers.location ?? '');
+  assert.match(location, CONSENT_LOCATION);
+  return browser.get(location, headers);
+}
+
 /** The consent page for a user code, reached as a user would: the verification link, then Continue. */
 export async function consentFor(browser: Browser, userCode: string): Promise<LightMyRequestResponse> {
   const page = await browser.get(`/oauth/device?user_code=${encodeURIComponent(userCode)}`);
   assert.equal(page.statusCode, 200, page.body.slice(0, 300));
-  const consent = await browser.submit(page.body, 'form#device');
+  const consent = await followToConsent(browser, await browser.submit(page.body, 'form#device'));
   assert.equal(consent.statusCode, 200, consent.body.slice(0, 500));
   return consent;
 }

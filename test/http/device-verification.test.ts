@@ -13,8 +13,8 @@ import { secretHash } from '../../src/core/secrets.js';
 import { redactUrl } from '../../src/http/log-redaction.js';
 import { Browser, findForm } from '../helpers/browser.js';
 import { PASSWORD, PUBLIC_URL, TestMonban, type TestApp } from '../helpers/monban.js';
-import { assertErrorPage, scopeCheckboxes } from './authorize-support.js';
-import { answer, consentFor, newDeviceCode, poll } from './device-support.js';
+import { assertErrorPage, authorizePathFor, scopeCheckboxes } from './authorize-support.js';
+import { answer, consentFor, followToConsent, newDeviceCode, poll } from './device-support.js';
 import { assertPageHeaders, textOf } from './pages-support.js';
 import { pendingRequestOf } from './authorize-support.js';
 
@@ -98,7 +98,7 @@ describe('GET and POST /oauth/device: the verification page (RFC 8628 §3.3)', (
   it('Continue shows the same consent page as a browser’s request, saying it is for a device', async () => {
     const { user_code } = await newDeviceCode(t, app, { scope: 'user_rates comments' });
     const page = await alice.get(`/oauth/device?user_code=${user_code}`, en);
-    const consent = await alice.submit(page.body, 'form#device');
+    const consent = await followToConsent(alice, await alice.submit(page.body, 'form#device'), en);
     assert.equal(consent.statusCode, 200);
     assertPageHeaders(consent);
     assert.match(consent.body, /<title>OAuth authorization required<\/title>/);
@@ -141,7 +141,8 @@ describe('GET and POST /oauth/device: the verification page (RFC 8628 §3.3)', (
     for (const typed of spellings) {
       const { user_code } = await newDeviceCode(t, app);
       const page = await alice.get('/oauth/device', en);
-      const consent = await alice.submit(page.body, 'form#device', { user_code: typed(user_code) });
+      const continued = await alice.submit(page.body, 'form#device', { user_code: typed(user_code) });
+      const consent = await followToConsent(alice, continued, en);
       assert.equal(consent.statusCode, 200, typed(user_code));
       assert.match(consent.body, /id="authorize"/);
     }
@@ -180,7 +181,7 @@ describe('GET and POST /oauth/device: the verification page (RFC 8628 §3.3)', (
       assert.doesNotMatch(response.body, /id="authorize"/);
     }
     assert.equal(await pendingRequests(t), before);
-    assert.equal((await alice.post(form.action, form.fields, { 'sec-fetch-site': 'same-origin' })).statusCode, 200);
+    assert.equal((await alice.post(form.action, form.fields, { 'sec-fetch-site': 'same-origin' })).statusCode, 303);
     assert.equal(await statusOf(t, device_code), 'pending');
   });
 
@@ -307,6 +308,152 @@ describe('GET and POST /oauth/device: the verification page (RFC 8628 §3.3)', (
   });
 });
 
+const GONE =
+  'This request is unknown, has expired or has already been answered. Enter the code your device shows again.';
+
+/** The consent page of a request not (or no longer) this session's to answer: 404, and the form to start again. */
+function assertRequestGone(response: LightMyRequestResponse, where: string): void {
+  assert.equal(response.statusCode, 404, `${where}: ${response.body.slice(0, 300)}`);
+  assertPageHeaders(response);
+  assert.ok(response.body.includes(`<p class="notice error" role="alert">${GONE}</p>`), where);
+  assert.match(response.body, /<h1>Sign in on a device<\/h1>/, where);
+  assert.doesNotMatch(response.body, /id="authorize"|name="request_id"/, where);
+  assert.equal(new Map(findForm(response.body, 'form#device').fields).get('user_code'), '', where);
+}
+
+describe('GET /oauth/device/consent: Continue answers with a redirect to the consent page (post/redirect/get)', () => {
+  let t: TestMonban;
+  let alice: Browser;
+  let app: TestApp;
+
+  beforeEach(async () => {
+    t = await TestMonban.start();
+    const owner = await t.createUser('alice');
+    await t.createUser('bob');
+    app = await t.createApp(owner.id, { name: 'Anime TV' });
+    alice = await t.browserFor('alice');
+    alice.cookies.set('locale', 'en');
+  });
+  afterEach(() => t.close());
+
+  /** Continue with a right code; the consent page's address and its request's id. */
+  async function continueWith(userCode: string): Promise<{ location: string; requestId: string }> {
+    const page = await alice.get(`/oauth/device?user_code=${userCode}`, en);
+    const continued = await alice.submit(page.body, 'form#device');
+    const consent = await followToConsent(alice, continued, en);
+    const requestId = new Map(findForm(consent.body, 'form#authorize').fields).get('request_id') ?? '';
+    return { location: String(continued.headers.location), requestId };
+  }
+
+  function requestIdOf(response: LightMyRequestResponse): string | undefined {
+    assert.equal(response.statusCode, 200, response.body.slice(0, 300));
+    return new Map(findForm(response.body, 'form#authorize').fields).get('request_id');
+  }
+
+  it('Continue keeps one request and answers 303 to its consent page; reloads show it and keep no other', async () => {
+    const { user_code } = await newDeviceCode(t, app, { scope: 'user_rates comments' });
+    const page = await alice.get(`/oauth/device?user_code=${user_code}`, en);
+    const continued = await alice.submit(page.body, 'form#device');
+    assert.equal(await pendingRequests(t), 1);
+    const consent = await followToConsent(alice, continued, en);
+    assertPageHeaders(consent);
+    assert.match(consent.body, /<h1>Authorization required<\/h1>/);
+    assert.match(consent.body, /You are signing in a device\./);
+    const requestId = requestIdOf(consent);
+    const location = String(continued.headers.location);
+    assert.equal(location, `/oauth/device/consent?request_id=${requestId}`);
+    const kept = await pendingRequestOf(t, consent.body);
+    assert.deepEqual(kept, { redirectUri: '', scope: 'user_rates comments', state: null, decided: false });
+
+    for (let reload = 0; reload < 3; reload++) assert.equal(requestIdOf(await alice.get(location, en)), requestId);
+    assert.equal((await alice.request({ method: 'HEAD', url: location })).statusCode, 200);
+    // The language switch comes back to the same request, in the other language.
+    const back = encodeURIComponent(location);
+    assert.ok(consent.body.includes(`href="/locale?to=ru&amp;return_to=${back}"`));
+    const switched = await alice.get(`/locale?to=ru&return_to=${back}`);
+    assert.equal(switched.headers.location, location);
+    const russian = await alice.get(location);
+    assert.match(russian.body, /<h1>Разреши доступ<\/h1>/);
+    assert.equal(requestIdOf(russian), requestId);
+    assert.equal(await pendingRequests(t), 1);
+  });
+
+  it('Authorize on a reloaded consent page completes the device grant; a reload after it shows nothing', async () => {
+    const { user_code, device_code } = await newDeviceCode(t, app);
+    const { location, requestId } = await continueWith(user_code);
+    const reloaded = await alice.get(location, en);
+    assert.equal(requestIdOf(reloaded), requestId);
+    const approved = await alice.submit(reloaded.body, 'form#authorize');
+    assert.equal(approved.statusCode, 302);
+    assert.equal(approved.headers.location, `${PUBLIC_URL}/oauth/device/approved`);
+    assert.equal(await statusOf(t, device_code), 'approved');
+    const tokens = await poll(t, app, device_code);
+    assert.equal(tokens.statusCode, 200, tokens.body);
+    assert.equal(tokens.json().token_type, 'Bearer');
+    assert.equal(typeof tokens.json().access_token, 'string');
+
+    assertRequestGone(await alice.get(location, en), 'after the answer');
+    assert.equal(await pendingRequests(t), 1);
+  });
+
+  it('refuses another user’s request, another session’s, a browser’s, unknown, missing, repeated ids', async () => {
+    const { user_code, device_code } = await newDeviceCode(t, app);
+    const { location, requestId } = await continueWith(user_code);
+    const bob = await t.browserFor('bob');
+    const aliceElsewhere = await t.browserFor('alice');
+    const browsersConsent = await alice.get(authorizePathFor(app), en);
+    const browsersId = requestIdOf(browsersConsent) ?? '';
+    const before = await pendingRequests(t);
+    const refused: Array<[string, Browser, string]> = [
+      ['another user', bob, location],
+      ['another session of the same user', aliceElsewhere, location],
+      ['a browser’s request', alice, `/oauth/device/consent?request_id=${browsersId}`],
+      ['an unknown id', alice, `/oauth/device/consent?request_id=${'x'.repeat(43)}`],
+      ['no id', alice, '/oauth/device/consent'],
+      ['an empty id', alice, '/oauth/device/consent?request_id='],
+      ['a repeated id', alice, `${location}&request_id=${requestId}`],
+      ['a bracketed id', alice, `/oauth/device/consent?request_id[]=${requestId}`],
+    ];
+    for (const [where, browser, path] of refused) {
+      const response = await browser.get(path, en);
+      assertRequestGone(response, where);
+      assert.ok(!response.body.includes(requestId), `${where}: the id is not on the page`);
+    }
+    assert.equal(await pendingRequests(t), before);
+    assert.equal(await statusOf(t, device_code), 'pending');
+    assert.equal(requestIdOf(await alice.get(location, en)), requestId, 'still alice’s, in her session');
+  });
+
+  it('an expired request: past its device code’s life', async () => {
+    const { user_code, device_code } = await newDeviceCode(t, app);
+    const { location, requestId } = await continueWith(user_code);
+    t.clock.advance(599);
+    assert.equal(requestIdOf(await alice.get(location, en)), requestId);
+    t.clock.advance(1);
+    assertRequestGone(await alice.get(location, en), 'expired');
+    assert.equal(await statusOf(t, device_code), 'pending');
+  });
+
+  it('signed out: to sign in, then to the verification page (the request was the old session’s)', async () => {
+    const { user_code } = await newDeviceCode(t, app);
+    const { location } = await continueWith(user_code);
+    const stranger = new Browser(t.server);
+    for (const [name, value] of alice.cookies) if (name !== '_monban_session') stranger.cookies.set(name, value);
+    const response = await stranger.get(location, en);
+    assert.equal(response.statusCode, 302);
+    assert.equal(response.headers['cache-control'], 'no-store');
+    assert.equal(response.headers.location, `/users/sign_in?return_to=${encodeURIComponent('/oauth/device')}`);
+  });
+
+  it('keeps the request id out of logs', () => {
+    assert.equal(redactUrl('/oauth/device/consent?request_id=abc'), '/oauth/device/consent?request_id=[REDACTED]');
+    assert.equal(
+      redactUrl(`/locale?to=ru&return_to=${encodeURIComponent('/oauth/device/consent?request_id=abc')}`),
+      `/locale?to=ru&return_to=${encodeURIComponent('/oauth/device/consent?request_id=[REDACTED]')}`,
+    );
+  });
+});
+
 describe('wrong user codes are throttled per address and per code (RFC 8628 §5.1)', () => {
   let t: TestMonban;
   let alice: Browser;
@@ -350,11 +497,11 @@ describe('wrong user codes are throttled per address and per code (RFC 8628 §5.
     }
     assertThrottled(await submit(user_code, '203.0.113.1'));
     assert.equal(await statusOf(t, device_code), 'pending');
-    assert.equal((await submit(user_code, '203.0.113.2')).statusCode, 200, 'another address is not affected');
+    assert.equal((await submit(user_code, '203.0.113.2')).statusCode, 303, 'another address is not affected');
 
     t.clock.advance(15 * 60);
     const next = await newDeviceCode(t, app);
-    assert.equal((await submit(next.user_code, '203.0.113.1')).statusCode, 200, 'the limit is not permanent');
+    assert.equal((await submit(next.user_code, '203.0.113.1')).statusCode, 303, 'the limit is not permanent');
   });
 
   it('after 10 tries of one wrong code, from any addresses, that code is refused everywhere', async () => {
@@ -363,13 +510,13 @@ describe('wrong user codes are throttled per address and per code (RFC 8628 §5.
     }
     assertThrottled(await submit('bcdfghjk', '192.0.2.1'));
     const { user_code } = await newDeviceCode(t, app);
-    assert.equal((await submit(user_code, '192.0.2.1')).statusCode, 200, 'other codes are not affected');
+    assert.equal((await submit(user_code, '192.0.2.1')).statusCode, 303, 'other codes are not affected');
   });
 
   it('a right code gives its places back', async () => {
     for (let i = 0; i < 9; i++) await submit(`BCDF-GHJ${'KLMNPQRST'[i]}`, '203.0.113.9');
     const { user_code } = await newDeviceCode(t, app);
-    assert.equal((await submit(user_code, '203.0.113.9')).statusCode, 200);
+    assert.equal((await submit(user_code, '203.0.113.9')).statusCode, 303);
     assert.equal((await submit('BCDF-GHJV', '203.0.113.9')).statusCode, 422);
     assertThrottled(await submit('BCDF-GHJW', '203.0.113.9'));
   });
@@ -408,7 +555,7 @@ describe('the device pages in Russian', () => {
     const { user_code } = await newDeviceCode(t, app);
     const prefilled = await alice.get(`/oauth/device?user_code=${user_code}`, ru);
     assert.match(prefilled.body, /<p>Проверь, что устройство показывает именно этот код, и продолжай\.<\/p>/);
-    const consent = await alice.submit(prefilled.body, 'form#device');
+    const consent = await followToConsent(alice, await alice.submit(prefilled.body, 'form#device'), ru);
     assert.match(consent.body, /<h1>Разреши доступ<\/h1>/);
     const hint =
       'Ты входишь на устройстве. Разрешай доступ, только если сам начал вход на этом устройстве; после ответа вернись к нему.';
@@ -420,5 +567,10 @@ describe('the device pages in Russian', () => {
     assert.equal(textOf(done.body, 'device_return'), 'Можно вернуться к устройству.');
     const denied = await alice.get('/oauth/device/denied', ru);
     assert.match(denied.body, /<h1>Доступ запрещён<\/h1>/);
+    const gone = await alice.get(`/oauth/device/consent?request_id=${'x'.repeat(43)}`, ru);
+    assert.equal(gone.statusCode, 404);
+    const goneText =
+      'Запрос неизвестен, устарел или на него уже ответили. Введи код, который показывает устройство, ещё раз.';
+    assert.ok(gone.body.includes(`<p class="notice error" role="alert">${goneText}</p>`), gone.body);
   });
 });

@@ -4,8 +4,11 @@ import { randomSecret, secretHash } from '../secrets.js';
 import { deviceRequest } from './request.js';
 import { normalizeUserCode } from './user-code.js';
 
+/** The consent page for a device's request kept on the server, and the request's opaque id. */
+export type DeviceConsent = Extract<AuthorizationOutcome, { kind: 'consent' }>;
+
 /** What the verification form's user code led to: the consent page, or no device waiting for that code. */
-export type VerificationOutcome = { kind: 'unknown_code' } | Extract<AuthorizationOutcome, { kind: 'consent' }>;
+export type VerificationOutcome = { kind: 'unknown_code' } | DeviceConsent;
 
 /**
  * The verification page's answer (RFC 8628 §3.3): the user code a signed-in user typed. A pending, unexpired device
@@ -43,4 +46,27 @@ export async function startDeviceAuthorization(
     expiresAt: Math.min(now + AUTHORIZATION_REQUEST_TTL_MS, deviceCode.expiresAt),
   });
   return { kind: 'consent', request: deviceRequest(application, deviceCode.scopes, deviceCode.id), requestId };
+}
+
+/**
+ * The consent page for a device's request that startDeviceAuthorization kept, shown again and again, creating
+ * nothing: the verification form answers with a redirect here (post/redirect/get), so a reload asks the same request.
+ * Undefined unless the request is a device's, undecided, unexpired, and was made by this user in this session, as
+ * decideAuthorization requires to answer it. Whether its device code is still pending is told by the answer.
+ */
+export async function deviceConsent(
+  ctx: OAuthContext,
+  requestId: string | undefined,
+  decider: Decider,
+): Promise<DeviceConsent | undefined> {
+  if (requestId === undefined || requestId === '') return undefined;
+  const open = await ctx.stores.authorizationRequests.findOpen(
+    secretHash(requestId),
+    secretHash(decider.sessionKey),
+    ctx.now(),
+  );
+  if (!open || open.userId !== decider.user.id || open.deviceCodeId === undefined) return undefined;
+  const application = await ctx.stores.applications.findById(open.applicationId);
+  if (!application) return undefined;
+  return { kind: 'consent', request: deviceRequest(application, open.scopes, open.deviceCodeId), requestId };
 }

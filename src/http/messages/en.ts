@@ -34,6 +34,8 @@ export const EN = {
   deviceContinue: 'Continue',
   deviceCodeWrong: 'This code is wrong or has expired. Check the code on your device and try again.',
   tooManyDeviceCodes: 'Too many wrong codes. Try again later.',
+  deviceRequestGone:
+    'This request is unknown, has expired or has already been answered. Enter the code your device shows again.',
   deviceConsentHint:
     'You are signing in a device. Authorize only a device you started signing in on yourself; after you answer, return to it.',
   deviceApproved: 'Device authorized',
@@ -109,6 +111,11 @@ export const EN = {
   quotaHint: 'API requests its tokens may make: 600/min, 50000/day, or both (600/min,50000/day). Empty: no quota.',
   quotaNone: 'none',
   quota_invalid: 'Quota must be COUNT/min, COUNT/day or both, comma-separated; each count 1 to 1000000000.',
+  icon: 'Icon',
+  iconHint: 'PNG, JPEG, GIF or WebP, at most 256 KiB; square pictures look best. Without one, the initials are shown.',
+  removeIcon: 'Remove the icon',
+  icon_too_large: 'The icon is larger than 256 KiB. Choose a smaller picture.',
+  icon_unsupported: 'The icon must be a PNG, JPEG, GIF or WebP picture (SVG is not accepted).',
   create: 'Create',
   save: 'Save',
   cancel: 'Cancel',

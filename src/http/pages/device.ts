@@ -12,13 +12,13 @@ export interface VerificationView {
   userCode?: string | undefined;
   /** Whether the code came with the link (RFC 8628 §3.3.1): the user is asked to compare it with the device's. */
   prefilled?: boolean;
-  /** A wrong code, or too many of them. */
+  /** A wrong code, too many of them, or a consent page whose request is gone (routes/device.ts). */
   error?: string | undefined;
   /** The page the language switch comes back to (the link with its code, after a GET). */
   path?: string | undefined;
 }
 
-/** The verification page (RFC 8628 §3.3): one field for the user code; its answer is the consent page. */
+/** The verification page (RFC 8628 §3.3): one field for the user code; its answer redirects to the consent page. */
 export function verificationPage(view: VerificationView): string {
   const { locale } = view;
   const body = html`
