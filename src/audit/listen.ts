@@ -1,7 +1,6 @@
-import type { EventOf, EventType, Events } from '../core/events.js';
+import type { EventOf, EventOrigin, EventType, Events } from '../core/events.js';
 import type { NewAuditEvent } from '../core/ports/stores.js';
 import type { AuditLog } from './audit-log.js';
-import { currentRequestOrigin } from './origin.js';
 import type { AuditType } from './types.js';
 
 /** A user agent is kept to this many characters: enough to tell browsers and client libraries apart. */
@@ -97,21 +96,21 @@ const MAPPING: Mapping = {
 
 /**
  * Records the core's security events in the audit log: time, type, user, application, and the origin of the
- * request that caused them (audit/origin.ts). Runs inside emit, so it only builds a row and queues it.
+ * request that caused them (the origin the HTTP layer gives the core: http/request-context.ts). Runs inside emit,
+ * so it only builds a row and queues it.
  * Returns a function that stops listening.
  */
 export function recordAuditEvents(events: Events, log: AuditLog, now: () => number): () => void {
   const stops = (Object.keys(MAPPING) as EventType[]).map((type) =>
-    events.on(type, (event) => {
+    events.on(type, (event, origin) => {
       const row = (MAPPING[type] as (e: typeof event) => Row | undefined)(event);
-      if (row) log.record(auditRow(row, now()));
+      if (row) log.record(auditRow(row, origin, now()));
     }),
   );
   return () => stops.forEach((stop) => stop());
 }
 
-function auditRow(row: Row, at: number): NewAuditEvent {
-  const origin = currentRequestOrigin();
+function auditRow(row: Row, origin: EventOrigin | undefined, at: number): NewAuditEvent {
   return {
     at,
     type: row.type,

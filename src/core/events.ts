@@ -72,20 +72,42 @@ export type MonbanEvent =
 
 export type EventType = MonbanEvent['type'];
 export type EventOf<T extends EventType> = Extract<MonbanEvent, { type: T }>;
-export type Listener<T extends EventType> = (event: EventOf<T>) => void;
+/**
+ * Where the request that caused an event came from, for the audit log: plain data the HTTP layer hands to the core
+ * with the request's context (http/request-context.ts). Events emitted outside a request (the CLI) have none.
+ */
+export interface EventOrigin {
+  /** The client address (MONBAN_TRUST_PROXY decides it). */
+  address: string;
+  userAgent: string | null;
+}
+
+export type Listener<T extends EventType> = (event: EventOf<T>, origin: EventOrigin | undefined) => void;
+type AnyListener = (event: MonbanEvent, origin: EventOrigin | undefined) => void;
 
 /**
  * A typed emitter. Listeners run synchronously, in the order they subscribed; one that throws is reported and does
  * not stop the others or the request. With nobody listening, emit is one Map lookup.
  */
 export class Events {
-  private readonly listeners = new Map<EventType, Array<(event: MonbanEvent) => void>>();
+  constructor(
+    private readonly reportError: (err: unknown) => void = () => {},
+    private readonly listeners = new Map<EventType, AnyListener[]>(),
+    private readonly origin?: EventOrigin,
+  ) {}
 
-  constructor(private readonly reportError: (err: unknown) => void = () => {}) {}
+  /**
+   * The same emitter, whose events are told with this origin: one per request that may emit (cheap: it shares the
+   * listeners). Carried explicitly rather than through async context, which on Node 20 (async_hooks) costs every
+   * request of the process (benchmarks.md, session 5).
+   */
+  withOrigin(origin: EventOrigin): Events {
+    return new Events(this.reportError, this.listeners, origin);
+  }
 
   on<T extends EventType>(type: T, listener: Listener<T>): () => void {
     const list = this.listeners.get(type) ?? [];
-    const entry = listener as (event: MonbanEvent) => void;
+    const entry = listener as AnyListener;
     this.listeners.set(type, [...list, entry]);
     return () => {
       const now = this.listeners.get(type) ?? [];
@@ -101,7 +123,7 @@ export class Events {
     if (list === undefined) return;
     for (const listener of list) {
       try {
-        listener(event);
+        listener(event, this.origin);
       } catch (err) {
         this.reportError(err);
       }

@@ -13,7 +13,6 @@ import { errorPageFrame, sendPage } from './page-context.js';
 import { refuseRepeatedAuthorization } from './single-authorization.js';
 import { registerCors } from './cors.js';
 import { frameworkErrors } from './framework-errors.js';
-import { enterRequestOrigin } from './request-origin.js';
 import { unreadableBody } from './wire.js';
 import { accountSettingsRoutes } from './routes/account-settings.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -50,8 +49,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   // CORS first: preflights are answered before the rate limits count them, as rack-cors before rack-attack.
   registerCors(app);
   await registerOps(app, deps.config, deps.ops);
-  // Where each request came from, for the audit log's rows (http/request-origin.ts).
-  enterRequestOrigin(app);
 
   await app.register(cookie);
   // After the cookie parser, so that the refusal page's title is in the visitor's language.

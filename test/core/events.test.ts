@@ -255,4 +255,18 @@ describe('the emitter', () => {
     assert.deepEqual(calls, ['first', 'third', 'third']);
     assert.equal(reported.length, 2);
   });
+
+  it("tells a request's origin with the events of an emitter made withOrigin, and none with the shared one's", () => {
+    const events = new Events();
+    const told: unknown[] = [];
+    events.on('sign_in.succeeded', (event, origin) => told.push([event.userId, origin]));
+    const origin = { address: '203.0.113.7', userAgent: 'Example/1.0' };
+    events.withOrigin(origin).emit({ type: 'sign_in.succeeded', userId: 1 });
+    events.emit({ type: 'sign_in.succeeded', userId: 2 });
+    // A listener added later hears the derived emitter too: they share their listeners.
+    const derived = events.withOrigin({ address: '198.51.100.1', userAgent: null });
+    events.on('sign_in.succeeded', () => told.push('late'));
+    derived.emit({ type: 'sign_in.succeeded', userId: 3 });
+    assert.deepEqual(told, [[1, origin], [2, undefined], [3, { address: '198.51.100.1', userAgent: null }], 'late']);
+  });
 });

@@ -10,6 +10,7 @@ import { pageContext, seeOther, sendPage } from '../page-context.js';
 import { signInPage, signUpPage } from '../pages/accounts.js';
 import { sameOriginGuard } from '../same-origin.js';
 import { endSession, safeReturnTo, startSession } from '../session.js';
+import { requestOrigin } from '../request-context.js';
 
 type WithReturnTo = { Querystring: { return_to?: string } };
 
@@ -62,7 +63,9 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     if (signIn.throttled || !user) {
       // A throttled attempt is refused before the nickname is looked up: it names no account.
       const userId = !signIn.throttled && 'problem' in signIn.result ? signIn.result.userId : null;
-      deps.ctx.events.emit({ type: 'sign_in.failed', nickname, throttled: signIn.throttled, userId });
+      deps.ctx.events
+        .withOrigin(requestOrigin(request))
+        .emit({ type: 'sign_in.failed', nickname, throttled: signIn.throttled, userId });
     }
     if (signIn.throttled) {
       reply.header('retry-after', String(Math.ceil(throttle.windowMs / 1000)));
@@ -75,7 +78,7 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       return sendPage(reply, 401, signInPage({ ...view, error }));
     }
     await startSession(deps.ctx, request, reply, user, deps.cookies);
-    deps.ctx.events.emit({ type: 'sign_in.succeeded', userId: user.id });
+    deps.ctx.events.withOrigin(requestOrigin(request)).emit({ type: 'sign_in.succeeded', userId: user.id });
     return seeOther(reply, returnTo);
   });
 

@@ -36,6 +36,7 @@ import { applicationActivity } from '../../audit/activity.js';
 import { sameOriginGuard } from '../same-origin.js';
 import { keepSecret, takeSecret } from '../secret-reveal.js';
 import { sessionIdOf } from '../session.js';
+import { requestOrigin } from '../request-context.js';
 
 type WithId = { Params: { id: string } };
 type WithNotice = { Querystring: { notice?: string } };
@@ -117,6 +118,8 @@ function settingsOf(application: Application): ApplicationSettings {
 export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const guarded = { onRequest: sameOriginGuard(deps.config.publicUrl), preHandler: app.csrfProtection };
   const stores = deps.ctx.stores;
+  /** The core's events, told with the request's origin (the audit log records it). */
+  const eventsOf = (request: FastifyRequest) => deps.ctx.events.withOrigin(requestOrigin(request));
 
   /** The signed-in user's page context, or a redirect to the sign-in page (which comes back here after a GET). */
   async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<SignedInFrame | undefined> {
@@ -184,7 +187,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     const saved = await createApplication(stores, page.user, values, deps.ctx.now());
     if (!saved.ok) return sendPage(reply, 422, applicationFormPage({ ...page, values, problems: saved.problems }));
     const { application, clientSecret } = saved.value;
-    deps.ctx.events.emit({ type: 'application.created', applicationId: application.id, ownerId: page.user.id });
+    eventsOf(request).emit({ type: 'application.created', applicationId: application.id, ownerId: page.user.id });
     return revealAfterRedirect(request, reply, application, 'created', clientSecret);
   });
 
@@ -275,7 +278,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     // A public application has no secret, and gets none: it stays public (its edit page offers no such form).
     if (!application.confidential) return notFound(reply, page);
     const clientSecret = await regenerateSecret(stores, application, deps.ctx.now());
-    deps.ctx.events.emit({ type: 'application.secret_regenerated', applicationId: application.id, byUserId: page.user.id });
+    eventsOf(request).emit({ type: 'application.secret_regenerated', applicationId: application.id, byUserId: page.user.id });
     return revealAfterRedirect(request, reply, application, 'regenerated', clientSecret);
   });
 
@@ -300,11 +303,11 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
     if (!application) return notFound(reply, page);
     const revoked = await revokeAccess(stores, page.user.id, application.id, deps.ctx.now());
     if (revoked.tokens > 0) {
-      deps.ctx.events.emit({ type: 'token.revoked', applicationId: application.id, userId: page.user.id, by: 'user' });
+      eventsOf(request).emit({ type: 'token.revoked', applicationId: application.id, userId: page.user.id, by: 'user' });
     }
     const { id: userId } = page.user;
     const tokensRevoked = revoked.tokens;
-    deps.ctx.events.emit({ type: 'authorization.revoked', applicationId: application.id, userId, tokensRevoked });
+    eventsOf(request).emit({ type: 'authorization.revoked', applicationId: application.id, userId, tokensRevoked });
     const fromList = formText(formBody(request.body), 'return_to') === '/oauth/applications';
     return seeOther(reply, `${fromList ? '/oauth/applications' : applicationPath(application)}?notice=revoked`);
   });

@@ -15,6 +15,7 @@ import { authorizationErrorPage, codePage, consentPage } from '../pages/authoriz
 import { sameOriginGuard } from '../same-origin.js';
 import { sessionIdOf } from '../session.js';
 import { bodyParams } from '../wire.js';
+import { requestContext } from '../request-context.js';
 
 /**
  * The consent form's answer: the id of the request the server keeps, and the decision. The form is form-encoded, so
@@ -99,7 +100,8 @@ export async function authorizeRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     const page = await pageContext(deps, request, reply);
     const decider = deciderOf(request, page);
     if (!decider) return signInFirst(reply, request.url);
-    const outcome = await startAuthorization(deps.ctx, new Params(request.query as Record<string, unknown>), decider);
+    const params = new Params(request.query as Record<string, unknown>);
+    const outcome = await startAuthorization(requestContext(deps.ctx, request), params, decider);
     return render(deps, reply, page, decider.user, outcome);
   });
 
@@ -109,7 +111,8 @@ export async function authorizeRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     if (!decider) return reply.code(303).header('location', '/users/sign_in').send();
     const answer = consentAnswer(request, deny);
     if (answer instanceof OAuthError) return render(deps, reply, page, decider.user, { kind: 'error', error: answer });
-    const outcome = await decideAuthorization(deps.ctx, answer.requestId, decider, answer.decision);
+    const ctx = requestContext(deps.ctx, request);
+    const outcome = await decideAuthorization(ctx, answer.requestId, decider, answer.decision);
     return render(deps, reply, page, decider.user, outcome);
   }
 

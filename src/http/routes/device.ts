@@ -13,6 +13,7 @@ import { consentPage } from '../pages/authorization.js';
 import { deviceAnsweredPage, verificationPage } from '../pages/device.js';
 import { sameOriginGuard } from '../same-origin.js';
 import { sessionIdOf } from '../session.js';
+import { requestContext } from '../request-context.js';
 
 type WithUserCode = { Querystring: { user_code?: unknown } };
 type WithRequestId = { Querystring: { request_id?: unknown } };
@@ -61,7 +62,7 @@ export async function deviceRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     const verification = await throttle.attempt(
       typed,
       clientAddress(request),
-      () => startDeviceAuthorization(deps.ctx, typed, decider),
+      () => startDeviceAuthorization(requestContext(deps.ctx, request), typed, decider),
       (outcome) => outcome.kind === 'unknown_code',
     );
     if (verification.throttled) {
@@ -84,7 +85,7 @@ export async function deviceRoutes(app: FastifyInstance, deps: HttpDeps): Promis
       return reply.code(302).header('cache-control', 'no-store').header('location', signInPath('/oauth/device')).send();
     }
     const requestId = typeof request.query.request_id === 'string' ? request.query.request_id : undefined;
-    const consent = await deviceConsent(deps.ctx, requestId, decider);
+    const consent = await deviceConsent(requestContext(deps.ctx, request), requestId, decider);
     const csrfToken = page.csrfToken();
     if (!consent) {
       const error = t(page.locale, 'deviceRequestGone');

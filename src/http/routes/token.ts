@@ -7,6 +7,7 @@ import { revocationEndpoint } from '../../core/revocation.js';
 import { tokenEndpoint, type TokenRequest } from '../../core/token-endpoint.js';
 import type { HttpDeps } from '../deps.js';
 import { bodyParams, sendWire, unreadableBody } from '../wire.js';
+import { requestContext } from '../request-context.js';
 
 function tokenRequest(request: FastifyRequest): TokenRequest {
   return { params: bodyParams(request.body), authorization: request.headers.authorization };
@@ -27,14 +28,16 @@ export async function tokenRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     return sendWire(reply, errorResponse(new ServerError()));
   });
 
-  app.post('/oauth/token', async (request, reply) => sendWire(reply, await tokenEndpoint(deps.ctx, tokenRequest(request))));
+  app.post('/oauth/token', async (request, reply) =>
+    sendWire(reply, await tokenEndpoint(requestContext(deps.ctx, request), tokenRequest(request))),
+  );
   app.post('/oauth/revoke', async (request, reply) =>
-    sendWire(reply, await revocationEndpoint(deps.ctx, tokenRequest(request))),
+    sendWire(reply, await revocationEndpoint(requestContext(deps.ctx, request), tokenRequest(request))),
   );
   app.post('/oauth/introspect', async (request, reply) =>
-    sendWire(reply, await introspectionEndpoint(deps.ctx, tokenRequest(request))),
+    sendWire(reply, await introspectionEndpoint(requestContext(deps.ctx, request), tokenRequest(request))),
   );
   app.post('/oauth/device_authorization', async (request, reply) =>
-    sendWire(reply, await deviceAuthorizationEndpoint(deps.ctx, tokenRequest(request))),
+    sendWire(reply, await deviceAuthorizationEndpoint(requestContext(deps.ctx, request), tokenRequest(request))),
   );
 }

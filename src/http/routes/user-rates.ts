@@ -28,6 +28,7 @@ import { castInteger } from '../../core/user-rates/ruby.js';
 import { railsJson, userRateJson } from '../../core/user-rates/serializer.js';
 import { nestParams } from '../api/nested-params.js';
 import type { HttpDeps } from '../deps.js';
+import { requestContext } from '../request-context.js';
 import { sendWire, unreadableBody } from '../wire.js';
 import { requireScope } from './api.js';
 
@@ -187,7 +188,7 @@ export async function userRateRoutes(app: FastifyInstance, deps: UserRateDeps): 
       if (await scopeRefused(request, reply)) return reply;
       validateCreate(params.raw);
       const targetId = checkTarget(params.permitted.target_id, actor.locale);
-      const rate = await createRate(ctx, actor, {
+      const rate = await createRate(requestContext(ctx, request), actor, {
         userId: actor.token?.userId ?? 0,
         targetId,
         targetType: params.permitted.target_type as TargetType,
@@ -210,7 +211,7 @@ export async function userRateRoutes(app: FastifyInstance, deps: UserRateDeps): 
       if (await scopeRefused(request, reply)) return reply;
       const rateParams = rateRequest(request);
       validateUpdate(rateParams);
-      const updated = await updateRate(ctx, actor, rate.id, readUpdateChanges(rateParams));
+      const updated = await updateRate(requestContext(ctx, request), actor, rate.id, readUpdateChanges(rateParams));
       return sendJson(reply, 200, userRateJson(updated));
     };
     app.patch(path, update);
@@ -221,7 +222,7 @@ export async function userRateRoutes(app: FastifyInstance, deps: UserRateDeps): 
       const actor = actorOf(request);
       authorizeOwner(actor, rate.userId);
       if (await scopeRefused(request, reply)) return reply;
-      await destroyRate(ctx, actor, rate);
+      await destroyRate(requestContext(ctx, request), actor, rate);
       return reply.code(204).header('cache-control', NO_CACHE).send();
     });
   }
@@ -232,7 +233,8 @@ export async function userRateRoutes(app: FastifyInstance, deps: UserRateDeps): 
       const actor = actorOf(request);
       authorizeOwner(actor, rate.userId);
       if (await scopeRefused(request, reply)) return reply;
-      const incremented = await incrementRate(ctx, actor, rate.id, rateRequest(request).params);
+      const params = rateRequest(request).params;
+      const incremented = await incrementRate(requestContext(ctx, request), actor, rate.id, params);
       return sendJson(reply, 201, userRateJson(incremented));
     });
   }
