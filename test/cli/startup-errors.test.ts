@@ -108,8 +108,19 @@ describe('monban serve: start-up errors in one line', () => {
         execFile(process.execPath, ['-e', check], asRoot ? other : {}, (error) => resolve(error === null));
       });
 
+    /**
+     * The run as user 65534 needs to read the build: a checkout in a folder only root may enter cannot give it. Only
+     * outside CI is that a skip, and a loud one; in CI it fails, as a missing service does.
+     */
+    const skipOutsideCi = (t: { skip(message: string): void }) => {
+      const reason = `user 65534 cannot read the build (${CLI}): these checks did not run`;
+      assert.notEqual(process.env.CI, 'true', reason);
+      console.warn(`SKIPPED: ${reason}`);
+      t.skip(reason);
+    };
+
     it('a file it may not read and write', async (t) => {
-      if (!(await buildReadable())) return t.skip('user 65534 cannot read the build');
+      if (!(await buildReadable())) return skipOutsideCi(t);
       await writeFile(database.path, '');
       await chmod(database.dir, 0o755);
       await chmod(database.path, asRoot ? 0o600 : 0o000);
@@ -121,7 +132,7 @@ describe('monban serve: start-up errors in one line', () => {
     });
 
     it('a new file in a folder it may not write', async (t) => {
-      if (!(await buildReadable())) return t.skip('user 65534 cannot read the build');
+      if (!(await buildReadable())) return skipOutsideCi(t);
       await chmod(database.dir, asRoot ? 0o755 : 0o555);
       const path = join(database.dir, 'data', 'monban.sqlite3');
       const run = await runAsUser(path).finally(() => chmod(database.dir, 0o700));
