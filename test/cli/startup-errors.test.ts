@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { databaseError } from '../../src/cli/database-check.js';
 import { listenError } from '../../src/cli/startup-errors.js';
@@ -88,9 +89,19 @@ describe('monban serve: start-up errors in one line', () => {
   });
 
   describe('a database this user may not read or write', () => {
-    // Root may write anywhere: as root, the CLI runs as `nobody` (uid 65534), if that user can read the build.
+    // Root may write anywhere: as root, the CLI runs as `nobody` (uid 65534), from a build that user can read.
     const asRoot = process.getuid?.() === 0;
     const other = { uid: 65534, gid: 65534 };
+    let runtime: { node: string; cli: string } = { node: process.execPath, cli: CLI };
+    let copy: string | undefined;
+    before(async () => {
+      if (!asRoot || (await readableBy(other, runtime))) return;
+      // A checkout in a folder only root may enter (CI's) is not readable by 65534: run a copy of the build instead.
+      copy = await readableCopy();
+      runtime = { node: join(copy, 'bin', 'node'), cli: join(copy, relative(ROOT, CLI)) };
+    });
+    after(() => (copy === undefined ? undefined : rm(copy, { recursive: true, force: true })));
+
     const runAsUser = (dbPath: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
       new Promise((resolve) => {
         const options = {
@@ -98,26 +109,19 @@ describe('monban serve: start-up errors in one line', () => {
           timeout: 30_000,
           ...(asRoot ? other : {}),
         };
-        execFile(process.execPath, [CLI, 'serve'], options, (error, stdout, stderr) => {
+        execFile(runtime.node, [runtime.cli, 'serve'], options, (error, stdout, stderr) => {
           resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
         });
       });
-    const buildReadable = () =>
-      new Promise<boolean>((resolve) => {
-        const check = `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`;
-        execFile(process.execPath, ['-e', check], asRoot ? other : {}, (error) => resolve(error === null));
-      });
 
-    /**
-     * The run as user 65534 needs to read the build: a checkout in a folder only root may enter cannot give it. Only
-     * outside CI is that a skip, and a loud one; in CI it fails, as a missing service does.
-     */
+    /** The build must be readable as 65534 (directly or as the copy); failing that is a failure in CI. */
     const skipOutsideCi = (t: { skip(message: string): void }) => {
-      const reason = `user 65534 cannot read the build (${CLI}): these checks did not run`;
+      const reason = `user 65534 cannot read the build (${runtime.cli}): these checks did not run`;
       assert.notEqual(process.env.CI, 'true', reason);
       console.warn(`SKIPPED: ${reason}`);
       t.skip(reason);
     };
+    const buildReadable = () => (asRoot ? readableBy(other, runtime) : Promise.resolve(true));
 
     it('a file it may not read and write', async (t) => {
       if (!(await buildReadable())) return skipOutsideCi(t);
@@ -209,3 +213,32 @@ describe('start-up errors: the other causes', () => {
     );
   });
 });
+
+/** The checkout: dist/src/cli/main.js is four levels below it. */
+const ROOT = resolve(dirname(CLI), '..', '..', '..');
+
+/** Whether `user` can run Node and read the CLI's entry file. */
+function readableBy(user: { uid: number; gid: number }, runtime: { node: string; cli: string }): Promise<boolean> {
+  const check = `require('fs').accessSync(${JSON.stringify(runtime.cli)}, require('fs').constants.R_OK)`;
+  return new Promise((resolve) => execFile(runtime.node, ['-e', check], user, (error) => resolve(error === null)));
+}
+
+/**
+ * The build, its packages and Node itself in a new folder under the system's temporary folder, which every user may
+ * enter: hard links where that folder is on the checkout's file system (the files keep their modes, nothing is
+ * copied), else a copy.
+ */
+async function readableCopy(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'monban-runtime-'));
+  await chmod(dir, 0o755);
+  await mkdir(join(dir, 'bin'), { mode: 0o755 });
+  const entries: Array<[string, string]> = [
+    ...['dist', 'node_modules', 'package.json'].map((name): [string, string] => [join(ROOT, name), dir]),
+    [process.execPath, join(dir, 'bin', 'node')],
+  ];
+  for (const [source, target] of entries) {
+    const linked = await new Promise<boolean>((done) => execFile('cp', ['-al', source, target], (e) => done(e === null)));
+    if (!linked) await new Promise<void>((done, fail) => execFile('cp', ['-a', source, target], (e) => (e ? fail(e) : done())));
+  }
+  return dir;
+}
