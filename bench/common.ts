@@ -45,11 +45,12 @@ export interface SeedPlan {
   codePool: number;
 }
 
-export const SCENARIOS = ['whoami', 'refresh', 'code', 'client_credentials', 'flow', 'user-rates-write'] as const;
+export const SCENARIOS = ['whoami', 'userinfo', 'refresh', 'code', 'client_credentials', 'flow', 'user-rates-write'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const SCENARIO_TITLES: Record<Scenario, string> = {
-  whoami: '1. GET /api/users/whoami (distinct valid tokens)',
+  whoami: '1. GET /api/users/whoami (distinct valid tokens; oidc-provider: a bearer-checked resource of its own)',
+  userinfo: '1b. oidc-provider: GET /me (userinfo); Monban: whoami again (the limits do not run it)',
   refresh: '2. POST /oauth/token refresh_token (each token once)',
   code: '3. POST /oauth/token authorization_code (each code once)',
   client_credentials: '4. POST /oauth/token client_credentials',
@@ -88,6 +89,41 @@ export interface DriverSpec {
   /** The flow: path and query of the authorization request, and the cookies of a signed-in user. */
   authorizeUrl?: string;
   cookie?: string;
+  /** The server process, whose CPU time (/proc/PID/stat) is read when the measured window opens and closes. */
+  serverPid?: number;
+  /**
+   * PostgreSQL: the server (an administrator's URL) and database whose sessions' server processes are found when
+   * the window opens, and whose CPU time is read with the server's.
+   */
+  database?: { adminUrl: string; name: string };
+  /** Clock ticks per second of /proc/PID/stat's utime and stime (`getconf CLK_TCK`). */
+  clockTicks?: number;
+  /**
+   * Whether this driver reads the server's CPU (with several driver processes, only the first does: their windows
+   * open together).
+   */
+  readServerCpu?: boolean;
+  /** Keep one latency in this many (1: every request), for the scenarios timed from autocannon's own events. */
+  latencySampleEvery?: number;
+  /**
+   * The load generator of the scenarios of one request each: `raw` (bench/raw-load.ts, plain sockets) or
+   * `autocannon`; the flow and the user_rates writes always use autocannon.
+   */
+  engine?: 'raw' | 'autocannon';
+  /** Whether the result carries its latency samples (several driver processes: the orchestrator merges them). */
+  keepLatencies?: boolean;
+}
+
+/** CPU time over the measured window, in microseconds, and how much of one core that is. */
+export interface CpuWindow {
+  /** CPU time (user + system) spent in the window. */
+  us: number;
+  /** us / (window length): 1 is one core busy all the time. */
+  cores: number;
+  /** us / requests answered in the window (the driver's own CPU per request). */
+  usPerRequest?: number;
+  /** The part of `us` spent in the kernel (system time): sockets, mostly. */
+  systemUs?: number;
 }
 
 export interface DriverResult {
@@ -109,4 +145,24 @@ export interface DriverResult {
   maxLatencyBySecondMs: number[];
   /** Why this run does not count, if it does not. */
   failure: string | null;
+  /** The server process's CPU time in the window (/proc/PID/stat), when it could be read. */
+  serverCpu?: CpuWindow | null;
+  /**
+   * The target's CPU time per request (for the flow: per flow), in microseconds: the server process's, plus on
+   * PostgreSQL its database sessions' (databaseCpu).
+   */
+  serverCpuUsPerRequest?: number | null;
+  /** The database sessions' CPU time in the window (PostgreSQL's server processes of the target's pool). */
+  databaseCpu?: CpuWindow | null;
+  databaseCpuUsPerRequest?: number | null;
+  /** The load driver's own CPU time in the window (every driver process, summed), from process.cpuUsage(). */
+  driverCpu?: CpuWindow | null;
+  /** How many driver processes produced the load (their results summed). */
+  drivers?: number;
+  /** Which load generator the driver used. */
+  engine?: 'raw' | 'autocannon';
+  /** The connections the load used (may differ from the settings' in the saturation check). */
+  connections?: number;
+  /** The latencies kept (ms), when the spec asked for them; removed once merged. */
+  latencySamples?: number[];
 }

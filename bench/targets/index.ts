@@ -2,8 +2,12 @@
  * The targets as the orchestrator sees them: how each is seeded, started (a process of its own on 127.0.0.1), told
  * apart from the others on the wire (paths, cookies, parameters), and stopped.
  *   limit          bench/targets/limit.ts: bare Fastify, in-memory Maps (the physical limit)
+ *   limit-plugins  the same server with Monban's per-request plumbing (rate limiter, metrics, request ids, security
+ *                  headers, ...: LIMIT_PLUGINS, bench/targets/limit-plugins.ts)
  *   monban-sqlite  `monban serve` on a seeded SQLite file
  *   monban-postgres `monban serve` on a seeded PostgreSQL database of its own (created, then dropped)
+ *   monban-*@base  the same from another compiled tree (`--baseline DIR`: DIR/dist/src/cli/main.js), seeded with
+ *                  that tree's own migrations, for a before/after in one run
  *   oidc-provider  bench/targets/oidc-provider.ts: node-oidc-provider 8.x in memory (the peer)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,11 +23,15 @@ import {
   withDatabase,
 } from '../seed.js';
 
-export type TargetKind = 'limit' | 'monban-sqlite' | 'monban-postgres' | 'oidc-provider';
-export const TARGET_KINDS: readonly TargetKind[] = ['limit', 'monban-sqlite', 'monban-postgres', 'oidc-provider'];
+export type TargetKind = 'limit' | 'limit-plugins' | 'monban-sqlite' | 'monban-postgres' | 'oidc-provider';
+export const TARGET_KINDS: readonly TargetKind[] = ['limit', 'limit-plugins', 'monban-sqlite', 'monban-postgres', 'oidc-provider'];
+
+/** The kinds that are the bare limit server, with or without plugins (seeded alike, twice the secrets). */
+export const isLimit = (kind: TargetKind) => kind === 'limit' || kind === 'limit-plugins';
 
 export const TARGET_TITLES: Record<TargetKind, string> = {
   limit: 'limit (bare Fastify, Maps)',
+  'limit-plugins': "limit + Monban's per-request plugins",
   'monban-sqlite': 'Monban, SQLite',
   'monban-postgres': 'Monban, PostgreSQL',
   'oidc-provider': 'oidc-provider 8, memory',
@@ -37,6 +45,8 @@ export interface Environment {
   postgresUrl: string;
   /** Changes whenever Monban's migrations change, so cached seeded files are rebuilt. */
   schemaKey: string;
+  /** Clock ticks per second of /proc/PID/stat (`getconf CLK_TCK`). */
+  clockTicks: number;
   /** When set, Monban runs under `node --cpu-prof` and writes its profile here. */
   profileDir?: string;
 }
@@ -52,14 +62,18 @@ export interface Instance {
   tokenPath: string;
   authorizeUrl: string;
   cookie?: string;
+  /** The userinfo scenario's path: oidc-provider's userinfo endpoint; whoami on the others. */
+  userinfoPath: string;
   /** The secrets a scenario hands out, in a fixed shuffled order. */
   secrets(scenario: Scenario): string[];
+  /** PostgreSQL only: the server and database whose sessions' CPU is the target's too (database-pids.ts). */
+  database?: { adminUrl: string; name: string };
   /** Peak resident set of the server process so far, in MiB (VmHWM). */
   peakRssMiB(): number | null;
   stop(): Promise<void>;
 }
 
-const cli = (env: Environment) => [join(env.distDir, 'src/cli/main.js')];
+const cli = (distDir: string) => [join(distDir, 'src/cli/main.js')];
 
 /** Monban's two rate-limit windows (default 5/s and 90/min per address), raised out of reach. */
 export const RATE_LIMIT = '1000000000/s,1000000000/min';
@@ -103,6 +117,7 @@ function derivedSecrets(plan: SeedPlan, scenario: Scenario): string[] {
   const range = (n: number) => shuffled(Array.from({ length: n }, (_, i) => i));
   switch (scenario) {
     case 'whoami':
+    case 'userinfo':
     case 'user-rates-write':
       return residentSample(plan).map((i) => benchSecret('resident-access', i));
     case 'refresh':
@@ -231,10 +246,15 @@ export interface StartOptions {
   port: number;
   /** Whether the instance gets a PostgreSQL database or SQLite file of its own name (several may run at once). */
   instanceId: string;
+  /** Monban only: the compiled tree to run it from (`--baseline`), and that tree's schema key; else env's. */
+  monbanDist?: { distDir: string; schemaKey: string };
+  /** limit-plugins only: LIMIT_PLUGINS, the plugins it registers (limit-plugins.ts says which exist). */
+  plugins?: string;
 }
 
 export async function startTarget(env: Environment, options: StartOptions): Promise<Instance> {
   const { kind, name, plan, port, instanceId } = options;
+  const monbanDist = options.monbanDist ?? { distDir: env.distDir, schemaKey: env.schemaKey };
   const baseUrl = `http://127.0.0.1:${port}`;
   const monbanAuthorize = `/oauth/authorize?${new URLSearchParams({
     client_id: CLIENT_ID,
@@ -255,16 +275,23 @@ export async function startTarget(env: Environment, options: StartOptions): Prom
   });
 
   switch (kind) {
-    case 'limit': {
+    case 'limit':
+    case 'limit-plugins': {
+      const script = kind === 'limit' ? 'limit.js' : 'limit-plugins.js';
       const child = await startProcess(
-        [join(env.distDir, 'bench/targets/limit.js')],
-        { PORT: String(port), BENCH_SEED: JSON.stringify(plan) },
+        [join(env.distDir, 'bench/targets', script)],
+        {
+          PORT: String(port),
+          BENCH_SEED: JSON.stringify(plan),
+          ...(kind === 'limit-plugins' && options.plugins !== undefined ? { LIMIT_PLUGINS: options.plugins } : {}),
+        },
         name,
         600_000,
       );
       return {
         ...common(child),
         whoamiPath: '/api/users/whoami',
+        userinfoPath: '/api/users/whoami',
         tokenPath: '/oauth/token',
         authorizeUrl: monbanAuthorize,
         cookie: `session=${benchSecret('session', 0)}`,
@@ -275,10 +302,11 @@ export async function startTarget(env: Environment, options: StartOptions): Prom
     case 'monban-postgres': {
       let databaseUrl: string;
       let cleanup = async () => undefined as void;
+      let sessions: { adminUrl: string; name: string } | undefined;
       if (kind === 'monban-sqlite') {
         const path = join(env.runDir, `${instanceId}.sqlite3`);
         databaseUrl = path;
-        seedSqlite(cli(env), env.cacheDir, path, plan, env.schemaKey);
+        seedSqlite(cli(monbanDist.distDir), env.cacheDir, path, plan, monbanDist.schemaKey);
         // A copy of a big store takes gigabytes: gone with the instance.
         cleanup = async () => {
           for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
@@ -287,16 +315,20 @@ export async function startTarget(env: Environment, options: StartOptions): Prom
         const database = `monban_bench_${instanceId.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
         await createPostgresDatabase(env.postgresUrl, database);
         cleanup = () => dropPostgresDatabase(env.postgresUrl, database);
+        sessions = { adminUrl: env.postgresUrl, name: database };
         databaseUrl = withDatabase(env.postgresUrl, database);
         try {
-          await seedPostgres(cli(env), databaseUrl, plan);
+          await seedPostgres(cli(monbanDist.distDir), databaseUrl, plan);
         } catch (err) {
           await cleanup();
           throw err;
         }
       }
       // Profiled: the same `monban serve`, in a wrapper that profiles it from the moment it listens (targets/monban.ts).
-      const args = env.profileDir ? [join(env.distDir, 'bench/targets/monban.js')] : [...cli(env), 'serve'];
+      const args =
+        env.profileDir && !options.monbanDist
+          ? [join(env.distDir, 'bench/targets/monban.js')]
+          : [...cli(monbanDist.distDir), 'serve'];
       const profile: Record<string, string> = env.profileDir
         ? { BENCH_CPU_PROFILE: join(env.profileDir, `${instanceId}.cpuprofile`) }
         : {};
@@ -324,7 +356,9 @@ export async function startTarget(env: Environment, options: StartOptions): Prom
       }
       return {
         ...common(child, cleanup),
+        ...(sessions ? { database: sessions } : {}),
         whoamiPath: '/api/users/whoami',
+        userinfoPath: '/api/users/whoami',
         tokenPath: '/oauth/token',
         authorizeUrl: monbanAuthorize,
         cookie: `${SESSION_COOKIE}=${benchSecret('session', 0)}`,
@@ -356,12 +390,18 @@ export async function startTarget(env: Environment, options: StartOptions): Prom
         shuffled(readFileSync(join(listsDir, file), 'utf8').split('\n').filter((l) => l !== ''));
       return {
         ...common(child),
-        whoamiPath: '/me',
+        // A resource of its own that checks the bearer token in-process (targets/oidc-provider.ts); userinfo apart.
+        whoamiPath: '/api/users/whoami',
+        userinfoPath: '/me',
         tokenPath: '/token',
         authorizeUrl,
         cookie,
         secrets: (scenario) =>
-          scenario === 'whoami' || scenario === 'refresh' || scenario === 'code' ? read(`${scenario}.txt`) : [],
+          scenario === 'whoami' || scenario === 'userinfo'
+            ? read('whoami.txt')
+            : scenario === 'refresh' || scenario === 'code'
+              ? read(`${scenario}.txt`)
+              : [],
       };
     }
   }

@@ -4,10 +4,15 @@
  * client_secret_post, and an in-memory adapter over plain Maps (the library's own memory adapter is an LRU of 1000
  * entries, which would evict the seeded tokens). PKCE is not required, as Monban does not require it yet.
  *
- * Whoami's equivalent is the userinfo endpoint (GET /me), which needs the `openid` scope: the seeded access tokens
- * and the flow ask for `openid profile`; the refresh and code scenarios use `offline_access` alone, so that, like
- * Monban, the provider answers with an access token and a refresh token and signs no ID token. The flow does get an
- * ID token (signed with Ed25519, the cheapest algorithm it offers), since userinfo requires `openid`.
+ * Whoami's equivalent is a resource of its own, GET /api/users/whoami, checked in-process the way a resource server
+ * mounted on the provider checks a bearer token: AccessToken.find (the adapter's lookup and the model's own checks),
+ * then expiry, sender constraints and scope, then the account's user JSON in Monban's shape. It is a Koa middleware
+ * given to provider.use, so it runs in the provider's own Koa app, ahead of the provider's routes. The userinfo
+ * endpoint (GET /me), which does much more than check a token, is the `userinfo` scenario. The seeded access tokens
+ * and the flow ask for `openid profile` (userinfo needs `openid`; the resource asks for `profile`); the refresh and
+ * code scenarios use `offline_access` alone, so that, like Monban, the provider answers with an access token and a
+ * refresh token and signs no ID token. The flow does get an ID token (signed with Ed25519, the cheapest algorithm
+ * it offers).
  *
  * Seeded from BENCH_SEED through the provider's own models; the secrets it issued are written, one a line, to
  * BENCH_LISTS_DIR/{whoami,refresh,code}.txt. Listens on 127.0.0.1:PORT and prints "listening" when ready.
@@ -198,6 +203,58 @@ async function interaction(req: IncomingMessage, res: ServerResponse): Promise<v
     { mergeWithLastSubmission: false },
   );
 }
+
+/** Seeded account ids are `user<index>`; Monban's seeded users are numbered from 1 in the same order. */
+const userIndexOf = (accountId: string) => Number(accountId.slice(4));
+
+/** The same user JSON as Monban's whoami and the limit's (targets/limit.ts). */
+function whoamiBody(accountId: string): string {
+  const index = userIndexOf(accountId);
+  const nickname = `user${index}`;
+  const avatar = `${issuer}/assets/globals/missing_avatar/x48.png`;
+  return JSON.stringify({
+    id: index + 1,
+    nickname,
+    avatar,
+    image: { x160: avatar, x148: avatar, x80: avatar, x64: avatar, x48: avatar, x32: avatar, x16: avatar },
+    last_online_at: new Date().toISOString(),
+    url: `${issuer}/${nickname}`,
+    name: null,
+    sex: null,
+    website: null,
+    birth_on: null,
+    full_years: null,
+    locale: 'ru',
+  });
+}
+
+const WHOAMI = '/api/users/whoami';
+/** The scope the resource asks of a token (every seeded access token and the flow's carry it). */
+const WHOAMI_SCOPE = 'profile';
+
+/** RFC 6750 §3: a bearer challenge with an error. */
+function refuse(ctx: { status: number; body: unknown; set(name: string, value: string): void }, status: number, error: string) {
+  ctx.status = status;
+  ctx.set('www-authenticate', `Bearer error="${error}"`);
+  ctx.set('cache-control', 'no-store');
+  ctx.body = { error };
+}
+
+provider.use(async (ctx, next) => {
+  if (ctx.path !== WHOAMI || ctx.method !== 'GET') return next();
+  const header = ctx.get('authorization');
+  const value = header.startsWith('Bearer ') ? header.slice(7) : undefined;
+  const token = value === undefined ? undefined : await provider.AccessToken.find(value);
+  // find() returns nothing for an unknown token or one whose stored form fails the model's checks; expiry and
+  // sender constraints (DPoP, mTLS) are the resource's to check, as the userinfo endpoint does.
+  if (!token || token.isExpired || !token.accountId) return refuse(ctx, 401, 'invalid_token');
+  if (token.jkt || token['x5t#S256']) return refuse(ctx, 401, 'invalid_token');
+  if (!token.scopes.has(WHOAMI_SCOPE)) return refuse(ctx, 403, 'insufficient_scope');
+  ctx.status = 200;
+  ctx.set('cache-control', 'no-store');
+  ctx.type = 'application/json';
+  ctx.body = whoamiBody(token.accountId);
+});
 
 const handle = provider.callback();
 const server = createServer((req, res) => {
