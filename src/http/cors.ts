@@ -1,4 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+
+/** An onSend hook's callback: the payload, unchanged. */
+type OnSendDone = (err: Error | null, payload: unknown) => void;
 
 /**
  * Cross-origin requests as Shikimori answers them (compatibility.md §6, "CORS"): Shikimori's rack-cors lets any
@@ -31,7 +34,11 @@ const EXPOSED = 'RateLimit-Policy, RateLimit, Retry-After';
 
 /** The path as the router reads it, percent-decoded (`/%61pi/...` is the API), as rack-cors also decodes it. */
 function resourceFor(url: string): CorsResource | undefined {
-  let path = url.split('?', 1)[0] ?? '';
+  // Every request passes here when answered; most are neither resource, which the first characters tell without
+  // copying the path (an encoded path, with `%`, is decoded first).
+  if (!url.startsWith('/api') && !url.startsWith('/oauth/token') && !url.includes('%')) return undefined;
+  const query = url.indexOf('?');
+  let path = query === -1 ? url : url.slice(0, query);
   if (path.includes('%')) {
     try {
       path = decodeURIComponent(path);
@@ -43,7 +50,7 @@ function resourceFor(url: string): CorsResource | undefined {
 }
 
 /** The headers rack-cors gives a matched request: the same on preflights and on actual requests. */
-function corsHeaders(resource: CorsResource): Record<string, string> {
+function corsHeaders(resource: CorsResource): Readonly<Record<string, string>> {
   return {
     // Any origin, so `*` rather than the request's Origin, and never Access-Control-Allow-Credentials.
     'access-control-allow-origin': '*',
@@ -52,6 +59,9 @@ function corsHeaders(resource: CorsResource): Record<string, string> {
     'access-control-max-age': MAX_AGE,
   };
 }
+
+/** Each resource's headers, built once. */
+const HEADERS = new Map(RESOURCES.map((r) => [r, Object.entries(corsHeaders(r))] as const));
 
 /** A CORS preflight (Fetch §3.2.2): OPTIONS with an Origin and the method the page wants to use. */
 function isPreflight(request: FastifyRequest): boolean {
@@ -73,6 +83,10 @@ function ownPreflight(url: string): boolean {
 /** Adds Origin to Vary, keeping what the route put there. */
 function varyOnOrigin(reply: FastifyReply): void {
   const current = reply.getHeader('vary');
+  if (current === undefined) {
+    reply.header('vary', 'Origin');
+    return;
+  }
   const names = (Array.isArray(current) ? current.join(',') : String(current ?? ''))
     .split(',')
     .map((n) => n.trim())
@@ -92,8 +106,9 @@ function varyOnOrigin(reply: FastifyReply): void {
  * answer depends on it), added when the answer is sent so that errors and 429s carry them too.
  */
 export function registerCors(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (!isPreflight(request) || ownPreflight(request.url)) return;
+  // Callback hooks: these run on every request and await nothing, and an async hook costs a promise each time.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (!isPreflight(request) || ownPreflight(request.url)) return done();
     const resource = resourceFor(request.url);
     const method = String(request.headers['access-control-request-method']).toUpperCase();
     // The request id hook (src/ops/logging.ts) comes after this one, and a sent reply skips it.
@@ -103,19 +118,19 @@ export function registerCors(app: FastifyInstance): void {
       const requested = request.headers['access-control-request-headers'];
       if (requested !== undefined) reply.header('access-control-allow-headers', requested);
     }
-    return reply.code(200).send();
+    void reply.code(200).send();
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (isPreflight(request)) return payload;
-    const resource = resourceFor(request.url);
-    if (!resource) return payload;
-    if (request.headers.origin !== undefined) {
-      for (const [name, value] of Object.entries(corsHeaders(resource))) {
-        if (!reply.hasHeader(name)) reply.header(name, value);
+  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone) => {
+    const resource = isPreflight(request) ? undefined : resourceFor(request.url);
+    if (resource) {
+      if (request.headers.origin !== undefined) {
+        for (const [name, value] of HEADERS.get(resource) ?? []) {
+          if (!reply.hasHeader(name)) reply.header(name, value);
+        }
       }
+      varyOnOrigin(reply);
     }
-    varyOnOrigin(reply);
-    return payload;
+    done(null, payload);
   });
 }

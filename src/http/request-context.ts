@@ -1,14 +1,14 @@
-import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import type { OAuthContext } from '../core/context.js';
 import type { EventOrigin } from '../core/events.js';
+import { wholeAddress } from './client-address.js';
 
 /**
  * The client as the audit log records it: `request.ip`, which MONBAN_TRUST_PROXY decides, as for the rate limits
  * (http/client-address.ts), but the whole address (an IPv4-mapped one as IPv4), not the /64 the limits count.
  */
 export function requestOrigin(request: FastifyRequest): EventOrigin {
-  return { address: normalizeIP(request.ip, 128), userAgent: request.headers['user-agent'] ?? null };
+  return { address: wholeAddress(request.ip), userAgent: request.headers['user-agent'] ?? null };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ApplicationQuota } from '../core/model.js';
 import type { RedisFallback } from './fallback.js';
@@ -140,18 +140,24 @@ export function applicationQuotaGuard(options: AppQuotaOptions) {
         )
       : local.take(applicationId, windows, now);
 
-  return async function checkApplicationQuota(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // A callback hook: most API requests have no quota, and an async hook would cost each of them a promise.
+  return function checkApplicationQuota(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void {
     const found = request.applicationQuota;
-    if (found === undefined) return;
+    if (found === undefined) return done();
     const windows = quotaWindows(found.quota);
-    if (windows.length === 0) return;
-    const count = await take(found.applicationId, windows, options.now());
-    reply.headers(quotaHeaders(windows, count));
-    if (count.allowed) return;
-    await reply
-      .code(429)
-      .headers({ 'retry-after': String(retryAfter(windows, count)), 'cache-control': 'no-store' })
-      .type('application/json; charset=utf-8')
-      .send(QUOTA_EXCEEDED_BODY);
+    if (windows.length === 0) return done();
+    take(found.applicationId, windows, options.now()).then((count) => {
+      reply.headers(quotaHeaders(windows, count));
+      if (count.allowed) return done();
+      void reply
+        .code(429)
+        .headers({ 'retry-after': String(retryAfter(windows, count)), 'cache-control': 'no-store' })
+        .type('application/json; charset=utf-8')
+        .send(QUOTA_EXCEEDED_BODY);
+    }, done);
   };
 }

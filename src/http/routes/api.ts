@@ -81,6 +81,9 @@ export function requireScope(deps: Pick<HttpDeps, 'config'>, scope: string) {
   };
 }
 
+/** The type Fastify gives a JSON answer; whoami sends its JSON as text (api/user-json.ts) and states it. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 function notFound(request: FastifyRequest) {
   const locale = localeFrom(request.headers['accept-language']);
   return { message: locale === 'en' ? 'Page not found' : 'Страница не найдена', code: 404 };
@@ -90,9 +93,10 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.addHook('preHandler', bearerAuthentication(deps));
   // Then the token's application's quota, if it has one (ops/app-quota.ts).
   app.addHook('preHandler', applicationQuotaGuard({ now: () => deps.ctx.now(), redis: deps.ops?.redis }));
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook: an async onSend hook would make every answer wait a promise before it is written.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send(notFound(request)));
   // An API client gets JSON when the database is unavailable; anything else goes on to the server's handler.
@@ -107,15 +111,23 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return sendWire(reply, errorResponse(asOAuthError(err)));
   });
 
-  /** GET /api/users/whoami: the token's user; `null` without a token (compatibility.md §5). */
-  app.get('/users/whoami', async (request, reply) => {
+  /**
+   * GET /api/users/whoami: the token's user; `null` without a token (compatibility.md §5). A synchronous handler that
+   * sends its answer, rather than an async one returning the reply, which Fastify would wait on as a promise.
+   */
+  app.get('/users/whoami', (request, reply): void => {
     const token = request.accessToken;
-    if (!token) return reply.type('application/json; charset=utf-8').send('null');
-    // A client_credentials token has no user; Shikimori's User.find(nil) ends in its 404 (compatibility.md §4.5).
-    if (token.userId === null) return reply.code(404).send(notFound(request));
     const user = request.accessTokenUser;
-    if (!user) return sendWire(reply, invalidTokenResponse(deps));
-    return reply.send(userJson(user, deps.config.publicUrl, token.scopes.includes('email')));
+    if (!token) {
+      void reply.type(JSON_TYPE).send('null');
+    } else if (token.userId === null) {
+      // A client_credentials token has no user; Shikimori's User.find(nil) ends in its 404 (compatibility.md §4.5).
+      void reply.code(404).send(notFound(request));
+    } else if (!user) {
+      void sendWire(reply, invalidTokenResponse(deps));
+    } else {
+      void reply.type(JSON_TYPE).send(userJson(user, deps.config.publicUrl, token.scopes.includes('email')));
+    }
   });
 
   // Users' lists (docs/user-rates.md): after the bearer check, in a scope with its own body and error handling.

@@ -144,9 +144,10 @@ export async function userRateRoutes(app: FastifyInstance, deps: UserRateDeps): 
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
 
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook, not an async one: no promise per answer (docs/benchmarks.md, per-request plumbing).
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('vary', mergeVary(reply.getHeader('vary')));
-    return payload;
+    done(null, payload);
   });
 
   // Every failure of this API keeps its shape: a refusal its own answer, an unreachable database the API's 503,
