@@ -17,6 +17,8 @@ import { LastUseRecorder } from './core/last-use.js';
 import { AuditLog } from './audit/audit-log.js';
 import { recordAuditEvents } from './audit/listen.js';
 import { sqlStores } from './storage/sql/index.js';
+import { ApplicationCache, withApplicationCache, type ApplicationWatch } from './storage/application-cache.js';
+import { watchApplications } from './storage/application-watch.js';
 import { readRefreshSuccessorKey } from './storage/sql/server-keys.js';
 
 export interface Monban {
@@ -57,7 +59,18 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
     options.database ??
     openDatabase(config.databaseUrl, { backgroundCheckpoints: true, onBackgroundFailure: logBackgroundFailure });
   await migrateToLatest(database);
-  const stores = sqlStores(database.db);
+  // Applications cached in this process, kept true by a watch on the database (storage/application-watch.ts).
+  const applicationCache = new ApplicationCache(config.clientCacheSize);
+  const applicationWatch: ApplicationWatch | undefined =
+    config.clientCacheSize === 0
+      ? undefined
+      : await watchApplications(database, applicationCache, {
+          lost: (err) => server?.log.warn({ err }, 'application cache: lost its database listener; reading every lookup'),
+          restored: () => server?.log.warn({}, 'application cache: listening again'),
+        });
+  const stores = applicationWatch
+    ? withApplicationCache(sqlStores(database.db), applicationCache, applicationWatch)
+    : sqlStores(database.db);
   // Every process on the database reads the same key, so every one derives the same refresh successors.
   const refreshSuccessorKey = await readRefreshSuccessorKey(database.db);
   const reportError = (err: unknown) => server?.log.error({ err }, 'unexpected error');
@@ -125,6 +138,7 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
       // The uses noted by the last requests, before the database goes.
       await ctx.lastUse.flush();
       await audit.flush();
+      await applicationWatch?.close();
       await database.close();
       if (redis) await closeRedis(redis);
     },

@@ -51,6 +51,8 @@ export interface Config {
   headersTimeout: number;
   /** MONBAN_MAX_CONNECTIONS_PER_ADDRESS: open connections allowed from one peer address; undefined = no limit. */
   maxConnectionsPerAddress: number | undefined;
+  /** MONBAN_CLIENT_CACHE: applications each server process keeps in memory (storage/application-cache.ts); 0 = none. */
+  clientCacheSize: number;
 }
 
 /** At most `max` requests from one client address within `windowMs` (one entry of MONBAN_RATE_LIMIT). */
@@ -238,6 +240,16 @@ function maxConnectionsPerAddress(env: Env): number | undefined {
   return positiveInteger(env, 'MONBAN_MAX_CONNECTIONS_PER_ADDRESS', 256, 1_000_000);
 }
 
+/** 10,000 applications by default; `off` (or `0`) for no cache, every lookup reading the database. */
+function clientCacheSize(env: Env): number {
+  const raw = (env.MONBAN_CLIENT_CACHE ?? '').trim();
+  if (raw === 'off' || raw === '0') return 0;
+  if (raw !== '' && !/^\d+$/.test(raw)) {
+    throw new ConfigError('MONBAN_CLIENT_CACHE', `must be a whole number or "off", got "${raw}"`);
+  }
+  return positiveInteger(env, 'MONBAN_CLIENT_CACHE', 10_000, 10_000_000);
+}
+
 function optionalPort(env: Env, name: string): number | undefined {
   return env[name] === undefined || env[name] === '' ? undefined : positiveInteger(env, name, 0, 65535);
 }
@@ -272,5 +284,6 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
     requestTimeout,
     headersTimeout: headersTimeout(env, requestTimeout),
     maxConnectionsPerAddress: maxConnectionsPerAddress(env),
+    clientCacheSize: clientCacheSize(env),
   };
 }

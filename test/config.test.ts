@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       requestTimeout: 30,
       headersTimeout: 10,
       maxConnectionsPerAddress: 256,
+      clientCacheSize: 10_000,
     });
   });
 
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
       MONBAN_TOKEN_RETENTION: '',
       MONBAN_CLEANUP_INTERVAL: '',
       MONBAN_CLEANUP_BATCH_SIZE: '',
+      MONBAN_CLIENT_CACHE: '',
     };
     assert.deepEqual(loadConfig(empty), loadConfig({}));
   });
@@ -87,6 +89,7 @@ describe('loadConfig', () => {
       MONBAN_REQUEST_TIMEOUT: '45',
       MONBAN_HEADERS_TIMEOUT: '15',
       MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '64',
+      MONBAN_CLIENT_CACHE: '500',
     });
     assert.deepEqual(config, {
       port: 8080,
@@ -114,6 +117,7 @@ describe('loadConfig', () => {
       requestTimeout: 45,
       headersTimeout: 15,
       maxConnectionsPerAddress: 64,
+      clientCacheSize: 500,
     });
   });
 
@@ -163,6 +167,13 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ MONBAN_MAX_CONNECTIONS_PER_ADDRESS: 'off' }).maxConnectionsPerAddress, undefined);
     assert.equal(loadConfig({ MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '0' }).maxConnectionsPerAddress, undefined);
     assert.equal(loadConfig({ MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '' }).maxConnectionsPerAddress, 256);
+  });
+
+  it('reads how many applications a process caches; off or 0 is none (issue 16)', () => {
+    assert.equal(loadConfig({ MONBAN_CLIENT_CACHE: '20' }).clientCacheSize, 20);
+    assert.equal(loadConfig({ MONBAN_CLIENT_CACHE: 'off' }).clientCacheSize, 0);
+    assert.equal(loadConfig({ MONBAN_CLIENT_CACHE: '0' }).clientCacheSize, 0);
+    assert.equal(loadConfig({ MONBAN_CLIENT_CACHE: '' }).clientCacheSize, 10_000);
   });
 
   it('keeps a postgres:// URL as it is, a host given in the query included', () => {
@@ -254,6 +265,12 @@ describe('loadConfig', () => {
       assertRefused({ [name]: 'many' }, name, 'must be a whole number or "off", got "many"');
       assertRefused({ [name]: '-1' }, name, 'must be a whole number or "off", got "-1"');
       assertRefused({ [name]: '1000001' }, name, 'must be between 1 and 1000000, got 1000001');
+    });
+
+    it('MONBAN_CLIENT_CACHE that is neither a whole number nor off (issue 16)', () => {
+      const name = 'MONBAN_CLIENT_CACHE';
+      assertRefused({ [name]: 'on' }, name, 'must be a whole number or "off", got "on"');
+      assertRefused({ [name]: '10000001' }, name, 'must be between 1 and 10000000, got 10000001');
     });
 
     it('MONBAN_LOG_LEVEL that is not a level', () => {

@@ -5,6 +5,13 @@ import type { Params } from './params.js';
 import type { Stores } from './ports/stores.js';
 import { secretMatches } from './secrets.js';
 
+/** The application with this client_id; from the database itself when `fresh` (ApplicationStore.findByUidFresh). */
+function lookUp(stores: Stores, clientId: string, fresh: boolean): Promise<Application | undefined> {
+  const applications = stores.applications;
+  if (fresh && applications.findByUidFresh) return applications.findByUidFresh(clientId);
+  return applications.findByUid(clientId);
+}
+
 /** How a client proves who it is (RFC 8414's names for RFC 6749 §2.3.1's methods, and `none` for public clients). */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
@@ -99,14 +106,24 @@ export class ClientAuthentication {
 
   /**
    * The application, when the presented credentials authenticate it under its policy, else `invalid_client` (401,
-   * with a Basic challenge to a client that tried Basic: RFC 6749 §5.2). Looked up in `stores`: the database, or
-   * the caller's transaction.
+   * with a Basic challenge to a client that tried Basic: RFC 6749 §5.2). Looked up in `stores`: the database, the
+   * process's cache of applications, or the caller's transaction. A cached application is never the reason for a
+   * refusal: one that does not prove the credentials (a secret regenerated in another process a moment ago, whose
+   * news has not arrived yet: issue 16) is read again from the database before refusing. `fresh`: read the database
+   * at once, the cache having been found stale (a grant's statement wrote nothing: sql/grant-statements.ts), or for
+   * an endpoint whose writes are not conditioned on the application being current (revocation, introspection, the
+   * device flow), so that an old secret is refused there at once too.
    */
-  async authenticate(stores: Stores): Promise<Application> {
+  async authenticate(stores: Stores, options: { fresh?: boolean } = {}): Promise<Application> {
     const presented = this.presented;
     const scheme = presented?.method === 'client_secret_basic' ? 'Basic' : 'Bearer';
-    const application = presented && (await stores.applications.findByUid(presented.clientId));
-    if (!application || !this.proves(presented, application)) {
+    const fresh = options.fresh === true;
+    let application = presented && (await lookUp(stores, presented.clientId, fresh));
+    // A client_id the cache lacks was read from the database already (a lookup that finds none keeps nothing).
+    if (presented && application && !fresh && stores.applications.findByUidFresh !== undefined) {
+      if (!this.proves(presented, application)) application = await lookUp(stores, presented.clientId, true);
+    }
+    if (!presented || !application || !this.proves(presented, application)) {
       this.events.emit({
         type: 'client.authentication_failed',
         clientId: presented?.clientId ?? null,
@@ -115,6 +132,18 @@ export class ClientAuthentication {
       throw new InvalidClient(undefined, scheme);
     }
     return application;
+  }
+
+  /**
+   * The application the presented credentials authenticate, when `authenticate` would certainly accept it (the same
+   * policy), else undefined; with no side effect (no event, nothing thrown), and from the cache when `stores` has one:
+   * for a path that then writes only while that application is current (core/grants/refresh-at-once.ts).
+   */
+  async identify(stores: Stores): Promise<Application | undefined> {
+    const presented = this.presented;
+    if (presented === undefined) return undefined;
+    const application = await stores.applications.findByUid(presented.clientId);
+    return application !== undefined && this.proves(presented, application) ? application : undefined;
   }
 
   private proves(presented: ClientCredentials, application: Application): boolean {

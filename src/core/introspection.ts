@@ -11,7 +11,8 @@ import { findToken } from './token-lookup.js';
 /** Which application asks: by its credentials, or by a live bearer token of its own (Doorkeeper's default). */
 async function requestingApplication(ctx: OAuthContext, request: TokenRequest, params: Params): Promise<number> {
   const authentication = ClientAuthentication.read(request.authorization, params, ctx.events);
-  if (authentication.presented) return (await authentication.authenticate(ctx.stores)).id;
+  // From the database, not the process's cache: a secret changed on another process is refused at once (issue 16).
+  if (authentication.presented) return (await authentication.authenticate(ctx.stores, { fresh: true })).id;
   const bearer = bearerTokenOf(request.authorization, new Params());
   if (bearer !== undefined) return (await authenticateAccessToken(ctx, bearer)).token.applicationId;
   throw new InvalidRequest(DESCRIPTIONS.requestNotAuthorized);

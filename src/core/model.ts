@@ -32,6 +32,12 @@ export interface Application {
   quota: ApplicationQuota | null;
   /** The uploaded icon's version (a digest of its bytes); absent without one, when pages draw it from the name. */
   iconVersion?: string;
+  /**
+   * The row's version, one more at each change (migration 014): a grant's statement writes only while the
+   * application is still at this version, so that one authenticated from a cache is never trusted past a change
+   * (sql/grant-statements.ts). Internal: never shown to anyone.
+   */
+  version: number;
   createdAt: number;
   updatedAt: number;
 }

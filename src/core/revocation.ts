@@ -15,7 +15,8 @@ export function revocationEndpoint(ctx: OAuthContext, request: TokenRequest): Pr
     const token = params.get('token');
     if (token === undefined) throw InvalidRequest.missing('token');
     const authentication = ClientAuthentication.read(request.authorization, params, ctx.events);
-    const client = authentication.presented ? await authentication.authenticate(ctx.stores) : undefined;
+    // From the database, not the process's cache: a secret changed on another process is refused at once (issue 16).
+    const client = authentication.presented ? await authentication.authenticate(ctx.stores, { fresh: true }) : undefined;
 
     const found = await findToken(ctx, token, params.get('token_type_hint'));
     if (found) {

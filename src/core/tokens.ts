@@ -47,6 +47,21 @@ export async function issueToken(tokens: AccessTokenStore, token: TokenToIssue):
 }
 
 /**
+ * issueToken, only while the application is at `applicationVersion` (tokens.createIfCurrent): undefined, with nothing
+ * written, once it changed or went since the client was authenticated (perhaps from the process's cache, issue 16).
+ */
+export async function issueTokenIfCurrent(
+  tokens: AccessTokenStore,
+  token: TokenToIssue,
+  applicationVersion: number,
+): Promise<IssuedToken | undefined> {
+  const accessToken = randomSecret();
+  const refreshToken = token.withRefreshToken ? randomSecret() : null;
+  const record = await tokens.createIfCurrent(newAccessToken(token, accessToken, refreshToken), applicationVersion);
+  return record && { accessToken, refreshToken, record };
+}
+
+/**
  * The successor of a refresh token (compatibility.md §4.4, "Monban differs"): its secrets derived from that refresh
  * token (core/refresh-successor.ts), its row created once. Every refresh of one token gets this one pair, with the
  * created_at and expires_in of its first issue (those of `token` only the first time). Undefined when the stored

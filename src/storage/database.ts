@@ -11,6 +11,8 @@ export { openSqlite };
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: DialectTraits;
+  /** PostgreSQL: the URL it was opened with (the application cache's listener opens a connection of its own). */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export interface OpenOptions {
 
 /** Opens MONBAN_DATABASE_URL as config.ts read it: a `postgres://` URL, or else a SQLite path (or `:memory:`). */
 export function openDatabase(url: string, options: OpenOptions = {}): OpenDatabase {
-  return isPostgresUrl(url) ? openPostgres(url) : openSqlite(url, options);
+  return isPostgresUrl(url) ? { ...openPostgres(url), url } : openSqlite(url, options);
 }
 
 /** The database as it may be printed or logged: a PostgreSQL URL without its password. */

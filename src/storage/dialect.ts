@@ -1,4 +1,10 @@
-import type { ColumnDefinitionBuilder, Kysely, MigrationResultSet } from 'kysely';
+import {
+  PostgresAdapter,
+  type ColumnDefinitionBuilder,
+  type DialectAdapter,
+  type Kysely,
+  type MigrationResultSet,
+} from 'kysely';
 
 /**
  * What SQLite and PostgreSQL spell differently. Each database keeps its side in a folder of its own (sqlite/,
@@ -9,6 +15,15 @@ import type { ColumnDefinitionBuilder, Kysely, MigrationResultSet } from 'kysely
  * - atomicity comes from conditional UPDATE ... RETURNING and transactions, which both run the same way.
  */
 export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * Whether the database runs INSERT and UPDATE inside WITH (PostgreSQL's data-modifying CTEs; SQLite allows only a
+ * SELECT there), told by its Kysely adapter, so that the stores, which get only a Kysely instance, can tell: the
+ * grants' one-statement paths (sql/grant-statements.ts) are written once for each.
+ */
+export function writesInWith(db: { getExecutor(): { adapter: DialectAdapter } }): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
 
 export interface DialectTraits {
   name: DialectName;

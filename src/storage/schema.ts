@@ -79,6 +79,8 @@ export interface ApplicationsTable {
   quota_per_day: number | null;
   /** The uploaded icon's version (migration 013), null without one: the pages read it with the row. */
   icon_version: string | null;
+  /** One more at every UPDATE of the row, by a trigger (migration 014): what the grants' statements compare. */
+  version: Generated<number>;
   created_at: number;
   updated_at: number;
 }

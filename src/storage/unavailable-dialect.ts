@@ -13,12 +13,19 @@ import type {
 import { StorageUnavailable } from '../core/ports/storage-unavailable.js';
 import { isUnavailable } from './sql/errors.js';
 
-/** Rethrows a driver error that means "the database is unavailable" as StorageUnavailable; others unchanged. */
+/**
+ * A driver error as Monban throws it: one that means "the database is unavailable" becomes StorageUnavailable,
+ * others are unchanged. Also used by the statements SQLite runs without the driver (sqlite/direct.ts).
+ */
+export function classifyDriverError(err: unknown): unknown {
+  return err instanceof StorageUnavailable || !isUnavailable(err) ? err : new StorageUnavailable(err);
+}
+
 async function classified<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    throw err instanceof StorageUnavailable || !isUnavailable(err) ? err : new StorageUnavailable(err);
+    throw classifyDriverError(err);
   }
 }
 

@@ -74,6 +74,7 @@ describe('monban CLI', () => {
           'applications',
           'audit_events',
           'authorization_requests',
+          'cache_generations',
           'device_codes',
           'import_map',
           'leases',

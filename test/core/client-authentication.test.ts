@@ -26,6 +26,7 @@ function application(uid: string, confidential: boolean): Application {
     ownerId: 1,
     confidential,
     quota: null,
+    version: 0,
     createdAt: 0,
     updatedAt: 0,
   };

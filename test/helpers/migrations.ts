@@ -13,6 +13,8 @@ export const MIGRATIONS = [
   '011_secret_reveals',
   '012_doorkeeper_import',
   '013_application_icons',
+  '014_application_cache',
+  '015_access_token_indexes',
 ];
 
 /** What `monban migrate` prints on a fresh database. */

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { NicknameTaken, type DeviceDecision, type NewDeviceCode, type Stores } from '../../src/core/ports/stores.js';
 import { cleanupContract } from './cleanup-contract.js';
 import { auditContract } from './audit-contract.js';
+import { grantStatementsContract } from './grant-statements-contract.js';
 
 export interface Backend {
   stores: Stores;
@@ -12,6 +13,12 @@ export interface Backend {
    * PostgreSQL with its triggers off), leaving its codes and tokens behind (issue 9).
    */
   deleteWithoutCascade?(table: 'users' | 'applications', id: number): Promise<void>;
+  /**
+   * True when this backend and its twin are connections of this one thread that wait for a lock by blocking it
+   * (SQLite's busy timeout): a transaction of one that waits for a transaction of the other never sees it end, so
+   * tests of concurrent transactions across the two skip it. Processes, each with its connection, do not share this.
+   */
+  blockingTwin?: boolean;
 }
 
 /**
@@ -140,6 +147,7 @@ export function storeContract(
           ownerId: alice.id,
           confidential: true,
           quota: null,
+          version: 0,
           createdAt: now,
           updatedAt: now,
         });
@@ -562,7 +570,8 @@ export function storeContract(
         const app = await application(alice.id);
         const t = await token(app.id, alice.id, { tokenHash: 'quota-at' });
         const limited = await stores.applications.setQuota(app.id, { perMinute: 600, perDay: 50000 }, now + 1);
-        assert.deepEqual(limited, { ...app, quota: { perMinute: 600, perDay: 50000 }, updatedAt: now + 1 });
+        const quota = { perMinute: 600, perDay: 50000 };
+        assert.deepEqual(limited, { ...app, quota, version: app.version + 1, updatedAt: now + 1 });
         assert.deepEqual(await stores.applications.findByUid(app.uid), limited);
         assert.deepEqual((await stores.tokens.findByTokenWithUser('quota-at'))?.quota, { perMinute: 600, perDay: 50000 });
         await stores.applications.setQuota(app.id, { perMinute: null, perDay: 7 }, now + 2);
@@ -1025,6 +1034,7 @@ export function storeContract(
           allowedScopes: ['comments', 'messages'],
           descriptionEn: 'new en',
           descriptionRu: 'new ru',
+          version: app.version + 1,
           updatedAt: now + 1,
         });
         assert.deepEqual(await stores.applications.findById(app.id), updated);
@@ -1245,6 +1255,7 @@ export function storeContract(
     });
 
     cleanupContract(open, openTwin);
+    grantStatementsContract(open, openTwin);
     auditContract(open);
   });
 }

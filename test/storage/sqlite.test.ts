@@ -38,9 +38,9 @@ let n = 0;
 let current = '';
 storeContract(
   'SQLite file, two connections',
-  () => {
+  async () => {
     current = join(dir, `db-${++n}.sqlite3`);
-    return backend(current);
+    return { ...(await backend(current)), blockingTwin: true };
   },
   () => backend(current),
 );

@@ -62,7 +62,8 @@ async function issueDeviceCode(
 export function deviceAuthorizationEndpoint(ctx: OAuthContext, request: TokenRequest): Promise<WireResponse> {
   return respond(ctx, request, async (params): Promise<DeviceAuthorizationResponse> => {
     const authentication = ClientAuthentication.read(request.authorization, params, ctx.events);
-    const client = await authentication.authenticate(ctx.stores);
+    // From the database, not the process's cache: a secret changed on another process is refused at once (issue 16).
+    const client = await authentication.authenticate(ctx.stores, { fresh: true });
     const scopes = resolveScopes(params.get('scope'), client.scopes);
     const { deviceCode, userCode } = await issueDeviceCode(ctx, client.id, scopes);
     const shown = formatUserCode(userCode);

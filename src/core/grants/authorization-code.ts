@@ -3,6 +3,7 @@ import { isExpired } from '../model.js';
 import { verifierSatisfies } from '../pkce.js';
 import { secretHash } from '../secrets.js';
 import { issueToken, type IssuedToken } from '../tokens.js';
+import { exchangeAtOnce } from './code-at-once.js';
 import type { Grant } from './grant.js';
 
 type Redemption =
@@ -20,10 +21,23 @@ export const authorizationCodeGrant: Grant = {
     // Doorkeeper checks redirect_uri's presence before the client (compatibility.md §4.3).
     const redirectUri = params.get('redirect_uri');
     if (redirectUri === undefined) throw InvalidRequest.missing('redirect_uri');
-    const client = await authentication.authenticate(ctx.stores);
+    let client = await authentication.authenticate(ctx.stores);
     const codeVerifier = params.get('code_verifier');
     const codeHash = secretHash(code);
     const now = ctx.now();
+
+    // The common case, an exchange that passes every check, in one statement; any other outcome takes the transaction.
+    const exchanged = await exchangeAtOnce(ctx, client, { codeHash, redirectUri, codeVerifier, at: now });
+    if (exchanged) {
+      const { grantId, userId } = exchanged.record;
+      if (grantId === null || userId === null) throw new Error('an exchanged token has no code or no user');
+      ctx.events.emit({ type: 'code.redeemed', applicationId: client.id, userId, grantId });
+      return exchanged;
+    }
+    // The statement also wrote nothing if the application changed since this process cached it (issue 16): the
+    // client is authenticated again from the database (a deleted application, an old secret: invalid_client, as in
+    // the process that changed it), before anything is decided about the code.
+    client = await authentication.authenticate(ctx.stores, { fresh: true });
 
     const redemption = await ctx.stores.transaction(async (stores): Promise<Redemption> => {
       const grant = await stores.codes.consume(codeHash, client.id, now);

@@ -90,7 +90,9 @@ export const deviceCodeGrant: Grant = {
   async handle(ctx, params, authentication) {
     const deviceCode = params.get('device_code');
     if (deviceCode === undefined) throw InvalidRequest.missing('device_code');
-    const client = await authentication.authenticate(ctx.stores);
+    // Read from the database, not the process's cache: a poll comes every few seconds at most, and a secret changed
+    // or an application deleted on another process is then refused at once (issue 16, docs/benchmarks.md).
+    const client = await authentication.authenticate(ctx.stores, { fresh: true });
     const deviceCodeHash = secretHash(deviceCode);
     const now = ctx.now();
     const found = await ctx.stores.deviceCodes.findByHash(deviceCodeHash);

@@ -7,6 +7,7 @@ import { isSubset, parseScope } from '../scopes.js';
 import { secretHash } from '../secrets.js';
 import { issueSuccessor } from '../tokens.js';
 import type { Grant } from './grant.js';
+import { refreshAtOnce } from './refresh-at-once.js';
 import { refreshRetired, refuseRevokedSuccessor } from './refresh-reuse.js';
 
 /**
@@ -23,6 +24,11 @@ export const refreshTokenGrant: Grant = {
     if (refreshToken === undefined) throw InvalidRequest.missing('refresh_token');
     const refreshTokenHash = secretHash(refreshToken);
     const requested = params.get('scope');
+    // The common case, a refresh that keeps its scope, in one statement; any other outcome takes the transaction.
+    if (requested === undefined || requested.trim() === '') {
+      const rotated = await refreshAtOnce(ctx, refreshToken, authentication);
+      if (rotated) return rotated;
+    }
 
     // Everything in one transaction that first locks the old token: the first use of a token issued earlier from
     // it (completeRotation, in any process) either waits for this refresh or makes it fail; never a new token
@@ -65,7 +71,11 @@ export const refreshTokenGrant: Grant = {
       });
       return { token, previous };
     });
-    if (!refreshed) return refreshRetired(ctx, refreshToken, () => refreshingClient(ctx.stores, authentication));
+    // The client read from the database, not the process's cache (issue 16): a retired token's client may get its
+    // successor again, which a cached application must never grant past a change made in another process.
+    if (!refreshed) {
+      return refreshRetired(ctx, refreshToken, () => refreshingClient(ctx.stores, authentication, { fresh: true }));
+    }
     const { token, previous } = refreshed;
     if (!token) throw refused(previous.applicationId, 'unknown_token', new InvalidGrant());
     // Outside the transaction, so that a replay's revocation is kept while the refresh fails.
@@ -88,10 +98,17 @@ type RefusalReason = EventOf<'refresh.refused'>['reason'];
  * secret is no credentials (Doorkeeper's Credentials#blank?), as on Shikimori; a public application has nothing
  * but its client_id (RFC 6749 §2.1, §6), so that authenticates it under the one policy (client-authentication.ts).
  */
-async function refreshingClient(stores: Stores, authentication: ClientAuthentication): Promise<Application | undefined> {
-  if (authentication.presentsSecret) return authentication.authenticate(stores);
+async function refreshingClient(
+  stores: Stores,
+  authentication: ClientAuthentication,
+  options: { fresh?: boolean } = {},
+): Promise<Application | undefined> {
+  if (authentication.presentsSecret) return authentication.authenticate(stores, options);
   const presented = authentication.presented;
   if (presented === undefined) return undefined;
-  const named = await stores.applications.findByUid(presented.clientId);
-  return named !== undefined && !named.confidential ? authentication.authenticate(stores) : undefined;
+  const applications = stores.applications;
+  const named = await (options.fresh && applications.findByUidFresh
+    ? applications.findByUidFresh(presented.clientId)
+    : applications.findByUid(presented.clientId));
+  return named !== undefined && !named.confidential ? authentication.authenticate(stores, options) : undefined;
 }

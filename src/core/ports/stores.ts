@@ -80,6 +80,12 @@ export interface ApplicationChanges {
 export interface ApplicationStore {
   create(application: NewApplication): Promise<Application>;
   findByUid(uid: string): Promise<Application | undefined>;
+  /**
+   * findByUid from the database itself, on a store that answers from a cache (storage/application-cache.ts, issue
+   * 16), which it then brings up to date; a store without a cache has none, its findByUid being as fresh. For a
+   * client whose cached application was refused, or no longer matched its row (core/client-authentication.ts).
+   */
+  findByUidFresh?(uid: string): Promise<Application | undefined>;
   findById(id: number): Promise<Application | undefined>;
   /** Saves new settings; undefined when there is no such application. */
   update(id: number, changes: ApplicationChanges): Promise<Application | undefined>;
@@ -112,6 +118,21 @@ export interface NewAuthorizationCode {
   at: number;
 }
 
+/** What AuthorizationCodeStore.exchange checks and creates. */
+export interface CodeExchange {
+  codeHash: string;
+  applicationId: number;
+  /** The version of the application the client was authenticated with (Application.version). */
+  applicationVersion: number;
+  redirectUri: string;
+  /** BASE64URL(SHA256(code_verifier)) of a well-formed verifier (RFC 7636 §4.6), or null when none was sent. */
+  codeChallenge: string | null;
+  tokenHash: string;
+  refreshTokenHash: string;
+  expiresIn: number;
+  at: number;
+}
+
 export interface AuthorizationCodeStore {
   create(code: NewAuthorizationCode): Promise<AuthorizationCode>;
   /**
@@ -121,6 +142,16 @@ export interface AuthorizationCodeStore {
    */
   consume(codeHash: string, applicationId: number, at: number): Promise<AuthorizationCode | undefined>;
   findByHash(codeHash: string): Promise<AuthorizationCode | undefined>;
+  /**
+   * A code exchange that passes every check, at once (issue 16): consumes the code as `consume` does, but only when
+   * it is unexpired at `at`, its redirect URI is `redirectUri` and its challenge fits `codeChallenge` (equal, method
+   * S256; or, for null, the code has none), and creates from it the token with these hashes (its user, its scopes,
+   * grantId the code's id). Undefined when any of it fails, or the application is no longer at `applicationVersion`
+   * (changed or deleted since the client was authenticated, perhaps from a cache): then nothing is written, and the
+   * caller's own checks decide (grants/authorization-code.ts). Of concurrent callers exactly one gets the token, as
+   * with `consume`.
+   */
+  exchange(exchange: CodeExchange): Promise<AccessToken | undefined>;
   /** Revokes every unconsumed code of this user for this application, so none can be redeemed; returns how many. */
   revokeAllForUser(applicationId: number, userId: number, at: number): Promise<number>;
   /**
@@ -145,6 +176,20 @@ export interface NewAccessToken {
   scopes: string[];
   expiresIn: number;
   previousRefreshTokenHash: string | null;
+  at: number;
+}
+
+/** What AccessTokenStore.rotate checks and creates. */
+export interface Rotation {
+  /** The refresh token presented, whose token is rotated. */
+  refreshTokenHash: string;
+  applicationId: number;
+  /** The version of the application the client was authenticated with (Application.version). */
+  applicationVersion: number;
+  /** The successor's hashes (core/refresh-successor.ts). */
+  tokenHash: string;
+  successorRefreshTokenHash: string;
+  expiresIn: number;
   at: number;
 }
 
@@ -178,6 +223,12 @@ export interface AccessTokenStore {
    * successor of a refresh token, derived from it (core/refresh-successor.ts), exists once.
    */
   createIfAbsent(token: NewAccessToken): Promise<AccessToken | undefined>;
+  /**
+   * create, in the same statement, only while the token's application is at `applicationVersion` (Application.version):
+   * undefined, having written nothing, when it changed or went since the client was authenticated (perhaps from a
+   * cache, storage/application-cache.ts), so that a grant never issues on a stale application (issue 16).
+   */
+  createIfCurrent(token: NewAccessToken, applicationVersion: number): Promise<AccessToken | undefined>;
   findByToken(tokenHash: string): Promise<AccessToken | undefined>;
   /** findByToken and the token's user in one query: a bearer-authenticated request's one read. */
   findByTokenWithUser(tokenHash: string): Promise<TokenWithUser | undefined>;
@@ -189,6 +240,16 @@ export interface AccessTokenStore {
    * completes before the old token is revoked, or fails.
    */
   lockForRefresh(refreshTokenHash: string): Promise<AccessToken | undefined>;
+  /**
+   * A refresh that keeps the scope, at once (issue 16): the live token with this refresh token, issued to this
+   * application while it is at `applicationVersion`, whose owners exist, locked as lockForRefresh locks it, and its
+   * successor created from it (its user, grant and scopes; parentId its id; previousRefreshTokenHash this refresh
+   * token's hash), unless a token already holds one of the new hashes. Undefined when nothing was created: the caller
+   * then takes the transaction (lockForRefresh), which tells those cases apart. A revocation or completeRotation of
+   * the old token, in any process, either waits for it or makes it create nothing; of concurrent callers at most one
+   * creates the successor.
+   */
+  rotate(rotation: Rotation): Promise<AccessToken | undefined>;
   /** Revokes one token (its access and refresh token together); false if it was already revoked. */
   revoke(id: number, at: number): Promise<boolean>;
   /** Revokes every token descending from one authorization code; returns how many were still live. */

@@ -13,6 +13,8 @@ import { cleanup } from './010_cleanup.js';
 import { secretReveals } from './011_secret_reveals.js';
 import { doorkeeperImport } from './012_doorkeeper_import.js';
 import { applicationIcons } from './013_application_icons.js';
+import { applicationCache } from './014_application_cache.js';
+import { accessTokenIndexes } from './015_access_token_indexes.js';
 
 /** Versioned migrations, applied in name order; a name is never reused or edited once released. */
 export function migrationProvider(dialect: DialectTraits): MigrationProvider {
@@ -32,6 +34,8 @@ export function migrationProvider(dialect: DialectTraits): MigrationProvider {
         '011_secret_reveals': secretReveals(dialect),
         '012_doorkeeper_import': doorkeeperImport(),
         '013_application_icons': applicationIcons(dialect),
+        '014_application_cache': applicationCache(dialect),
+        '015_access_token_indexes': accessTokenIndexes(),
       };
     },
   };

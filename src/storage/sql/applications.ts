@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Application, ApplicationQuota } from '../../core/model.js';
 import type { Database } from '../schema.js';
 import type { ApplicationChanges, ApplicationStore, NewApplication } from '../../core/ports/stores.js';
@@ -8,6 +8,12 @@ import { toApplication } from './rows.js';
 function quotaColumns(quota: ApplicationQuota | null) {
   return { quota_per_minute: quota?.perMinute ?? null, quota_per_day: quota?.perDay ?? null };
 }
+
+/**
+ * The row's next version, set by the UPDATE itself so that its RETURNING gives it: migration 014's trigger bumps it
+ * for any other UPDATE (PostgreSQL's sets the same value; SQLite's does nothing once the UPDATE has set it).
+ */
+const nextVersion = (eb: ExpressionBuilder<Database, 'applications'>) => eb('version', '+', 1);
 
 export class SqlApplicationStore implements ApplicationStore {
   constructor(
@@ -59,6 +65,7 @@ export class SqlApplicationStore implements ApplicationStore {
         description_ru: changes.descriptionRu,
         ...(changes.quota === undefined ? {} : quotaColumns(changes.quota)),
         updated_at: changes.at,
+        version: nextVersion,
       })
       .where('id', '=', id)
       .returningAll()
@@ -69,7 +76,7 @@ export class SqlApplicationStore implements ApplicationStore {
   async setQuota(id: number, quota: ApplicationQuota | null, at: number): Promise<Application | undefined> {
     const row = await this.db
       .updateTable('applications')
-      .set({ ...quotaColumns(quota), updated_at: at })
+      .set({ ...quotaColumns(quota), updated_at: at, version: nextVersion })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
@@ -79,7 +86,7 @@ export class SqlApplicationStore implements ApplicationStore {
   async replaceSecret(id: number, secretHash: string, at: number): Promise<boolean> {
     const result = await this.db
       .updateTable('applications')
-      .set({ secret_hash: secretHash, updated_at: at })
+      .set({ secret_hash: secretHash, updated_at: at, version: nextVersion })
       .where('id', '=', id)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { AuthorizationCode } from '../../core/model.js';
+import type { AccessToken, AuthorizationCode } from '../../core/model.js';
 import type { Database } from '../schema.js';
-import type { AuthorizationCodeStore, NewAuthorizationCode } from '../../core/ports/stores.js';
+import type { AuthorizationCodeStore, CodeExchange, NewAuthorizationCode } from '../../core/ports/stores.js';
+import { runInTransaction } from './prepared.js';
 import type { Queries } from './queries.js';
-import { toAuthorizationCode } from './rows.js';
+import { toAccessToken, toAuthorizationCode } from './rows.js';
 import { deleteExpiredCodes } from './cleanup.js';
 
 export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
@@ -31,6 +32,37 @@ export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
   async consume(codeHash: string, applicationId: number, at: number): Promise<AuthorizationCode | undefined> {
     const row = await this.queries.consume.first(this.db, { hash: codeHash, applicationId, at });
     return row && toAuthorizationCode(row);
+  }
+
+  async exchange(exchange: CodeExchange): Promise<AccessToken | undefined> {
+    const statements = this.queries.exchange;
+    const values = { ...exchange, codeChallenge: exchange.codeChallenge ?? '' };
+    if (statements.atOnce) {
+      const statement = exchange.codeChallenge === null ? statements.unchallenged : statements.challenged;
+      const row = await statement.first(this.db, values);
+      return row && toAccessToken(row);
+    }
+    // SQLite (sql/grant-statements.ts): the checked consume, then the token from the consumed code, in one transaction.
+    const consumeThenCreate = async (db: Kysely<Database>): Promise<AccessToken | undefined> => {
+      const statement = exchange.codeChallenge === null ? statements.unchallenged : statements.challenged;
+      const code = await statement.first(db, values);
+      if (!code) return undefined;
+      const row = await this.queries.createToken.first(db, {
+        token_hash: exchange.tokenHash,
+        refresh_token_hash: exchange.refreshTokenHash,
+        application_id: code.application_id,
+        user_id: code.user_id,
+        grant_id: code.id,
+        parent_id: null,
+        scopes: code.scopes,
+        created_at: exchange.at,
+        expires_in: exchange.expiresIn,
+        previous_refresh_token_hash: null,
+      });
+      if (!row) throw new Error('INSERT ... RETURNING returned no row');
+      return toAccessToken(row);
+    };
+    return this.db.isTransaction ? consumeThenCreate(this.db) : runInTransaction(this.db, consumeThenCreate);
   }
 
   async findByHash(codeHash: string): Promise<AuthorizationCode | undefined> {

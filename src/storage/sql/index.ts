@@ -8,6 +8,7 @@ import { SqlAuthorizationRequestStore } from './authorization-requests.js';
 import { SqlAuthorizationCodeStore } from './codes.js';
 import { SqlDeviceCodeStore } from './device-codes.js';
 import { SqlLeaseStore } from './leases.js';
+import { runInTransaction } from './prepared.js';
 import { compileQueries, type Queries } from './queries.js';
 import { SqlSecretRevealStore } from './secret-reveals.js';
 import { SqlServerKeyStore } from './server-keys.js';
@@ -32,6 +33,6 @@ export function sqlStores(db: Kysely<Database>, queries: Queries = compileQuerie
     serverKeys: new SqlServerKeyStore(db),
     userRates: new SqlUserRateStore(db),
     applicationIcons: new SqlApplicationIconStore(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(sqlStores(trx, queries))),
+    transaction: (fn) => runInTransaction(db, (trx) => fn(sqlStores(trx, queries))),
   };
 }

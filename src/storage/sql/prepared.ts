@@ -12,6 +12,63 @@ type Slot<P> = { name: keyof P } | { value: unknown };
  */
 export const PREPARED_STATEMENT_NAMES = new Map<string, string>();
 
+/**
+ * Runs a statement at once, on the connection itself, without Kysely's driver (SQLite: sqlite/direct.ts):
+ * better-sqlite3 is synchronous, and the driver's connection lock and its awaits cost more than a point lookup does
+ * (docs/benchmarks.md). `run` returns undefined when the statement cannot run now (another caller's transaction holds
+ * the connection), and the query then takes Kysely's path, which waits for it. It throws what the driver would, with
+ * the same classification (unavailable-dialect.ts).
+ */
+export interface DirectExecutor {
+  run<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> | undefined;
+}
+
+/** The DirectExecutor of a database, and the one it gives a transaction of its own while that transaction runs. */
+export interface DirectDatabase extends DirectExecutor {
+  transaction(): DirectTransaction;
+}
+
+export interface DirectTransaction extends DirectExecutor {
+  /** The transaction's callback has returned: its handle runs nothing directly any more. */
+  end(): void;
+}
+
+const directExecutors = new WeakMap<Kysely<Database>, DirectExecutor>();
+const directDatabases = new WeakMap<Kysely<Database>, DirectDatabase>();
+
+/** PreparedQuery runs its statements on `db` (the database, not a transaction on it) through `executor`. */
+export function runDirectly(db: Kysely<Database>, executor: DirectDatabase): void {
+  directExecutors.set(db, executor);
+  directDatabases.set(db, executor);
+}
+
+/**
+ * Runs `fn`, the callback of a transaction `trx` begun on `db`, so that PreparedQuery runs directly on `trx` (inside
+ * the transaction) while `fn` runs, when `db` runs directly at all. Only the transaction's own handle does: while it
+ * holds the connection, the database's direct executor defers to Kysely's path.
+ */
+async function inDirectTransaction<T>(
+  db: Kysely<Database>,
+  trx: Kysely<Database>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const root = directDatabases.get(db);
+  if (root === undefined) return fn();
+  const direct = root.transaction();
+  directExecutors.set(trx, direct);
+  try {
+    return await fn();
+  } finally {
+    direct.end();
+    directExecutors.delete(trx);
+  }
+}
+
+/** `db.transaction().execute(fn)`, with PreparedQuery running directly on the transaction (inDirectTransaction). */
+export function runInTransaction<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute((trx) => inDirectTransaction(db, trx, () => fn(trx)));
+}
+
 /** Stands for the value of parameter `name` while a query is built. */
 export type ParameterOf<P> = <K extends keyof P>(name: K) => P[K];
 
@@ -44,22 +101,42 @@ export class PreparedQuery<P, R> {
     return new PreparedQuery<P, R>(compiled.sql, slots);
   }
 
-  /** Runs the query on `db`: the database, or the transaction the caller is in. */
+  private parameters(values: P): unknown[] {
+    return this.slots.map((slot) => ('name' in slot ? values[slot.name] : slot.value));
+  }
+
+  /**
+   * Runs the query on `db`: the database, or the transaction the caller is in. Directly when `db` can run it now
+   * (DirectExecutor), the promise then already settled; through Kysely otherwise.
+   */
   execute(db: Kysely<Database>, values: P): Promise<QueryResult<R>> {
-    const parameters = this.slots.map((slot) => ('name' in slot ? values[slot.name] : slot.value));
-    return db.executeQuery(CompiledQuery.raw(this.sql, parameters) as CompiledQuery<R>);
+    return this.run(db, values, (result) => result);
   }
 
-  async first(db: Kysely<Database>, values: P): Promise<R | undefined> {
-    return (await this.execute(db, values)).rows[0];
+  first(db: Kysely<Database>, values: P): Promise<R | undefined> {
+    return this.run(db, values, (result) => result.rows[0]);
   }
 
-  async all(db: Kysely<Database>, values: P): Promise<R[]> {
-    return (await this.execute(db, values)).rows;
+  all(db: Kysely<Database>, values: P): Promise<R[]> {
+    return this.run(db, values, (result) => result.rows);
   }
 
   /** Rows inserted, updated or deleted. */
-  async changes(db: Kysely<Database>, values: P): Promise<number> {
-    return Number((await this.execute(db, values)).numAffectedRows ?? 0n);
+  changes(db: Kysely<Database>, values: P): Promise<number> {
+    return this.run(db, values, (result) => Number(result.numAffectedRows ?? 0n));
+  }
+
+  private run<T>(db: Kysely<Database>, values: P, pick: (result: QueryResult<R>) => T): Promise<T> {
+    const parameters = this.parameters(values);
+    const direct = directExecutors.get(db);
+    if (direct !== undefined) {
+      try {
+        const result = direct.run<R>(this.sql, parameters);
+        if (result !== undefined) return Promise.resolve(pick(result));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return db.executeQuery(CompiledQuery.raw(this.sql, parameters) as CompiledQuery<R>).then(pick);
   }
 }

@@ -1,5 +1,7 @@
-import type { Expression, ExpressionBuilder, Insertable, Kysely, SqlBool } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { AccessGrantsTable, AccessTokensTable, Database } from '../schema.js';
+import { compileGrantStatements } from './grant-statements.js';
+import { codeOwnersExist, tokenOwnersExist } from './owners.js';
 import { PreparedQuery, type ParameterOf } from './prepared.js';
 
 /** How many of a user's tokens for one application are looked at when deciding to skip the consent page. */
@@ -16,30 +18,6 @@ const TOKEN_USER_COLUMNS = [
   'users.last_online_at as user_last_online_at',
   'users.created_at as user_created_at',
 ] as const;
-
-/**
- * A token's application, and its user when it has one, still exist: a condition of the statement that reads or locks
- * the token, never a statement of its own. Foreign keys cascade every delete Monban makes, but a row deleted behind
- * its back (SQLite with foreign keys off) must not leave a token that still works (stores.ts, AccessTokenStore).
- */
-function tokenOwnersExist(eb: ExpressionBuilder<Database, 'access_tokens'>): Expression<SqlBool> {
-  const application = eb
-    .selectFrom('applications')
-    .select('applications.id')
-    .whereRef('applications.id', '=', 'access_tokens.application_id');
-  const user = eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'access_tokens.user_id');
-  return eb.and([eb.exists(application), eb.or([eb('access_tokens.user_id', 'is', null), eb.exists(user)])]);
-}
-
-/** A code's application and user still exist (tokenOwnersExist for codes, whose user is never null). */
-function codeOwnersExist(eb: ExpressionBuilder<Database, 'access_grants'>): Expression<SqlBool> {
-  const application = eb
-    .selectFrom('applications')
-    .select('applications.id')
-    .whereRef('applications.id', '=', 'access_grants.application_id');
-  const user = eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'access_grants.user_id');
-  return eb.and([eb.exists(application), eb.exists(user)]);
-}
 
 type NewTokenRow = Required<Omit<Insertable<AccessTokensTable>, 'id' | 'revoked_at' | 'last_used_at' | 'rotated_at'>>;
 type NewCodeRow = Required<Omit<Insertable<AccessGrantsTable>, 'id' | 'revoked_at'>>;
@@ -64,9 +42,14 @@ export function compileQueries(db: Kysely<Database>) {
       expires_in: p('expires_in'),
       previous_refresh_token_hash: p('previous_refresh_token_hash'),
     });
+  const grants = compileGrantStatements(db);
   return {
     tokens: {
       create: insertToken((p) => newToken(p).returningAll()),
+      // A refresh that keeps its scope, in one statement (sql/grant-statements.ts).
+      rotate: grants.rotate,
+      // create, only while the application is at the version the client was authenticated with.
+      createIfCurrent: grants.createIfCurrent,
       // Inserts nothing when a token already holds one of the new hashes (a successor derived from the same refresh
       // token, core/refresh-successor.ts): the one statement both dialects resolve to a single row, waiting for a
       // concurrent insert of the same hash to commit or roll back before deciding.
@@ -142,6 +125,10 @@ export function compileQueries(db: Kysely<Database>) {
       ),
     },
     codes: {
+      // A code exchange that passes every check, in one statement on PostgreSQL (sql/grant-statements.ts); on SQLite
+      // its consume, with the token's INSERT (tokens.create) after it in one transaction.
+      exchange: grants.exchange,
+      createToken: insertToken((p) => newToken(p).returningAll()),
       create: PreparedQuery.of<NewCodeRow>()((p) =>
         db
           .insertInto('access_grants')

@@ -69,6 +69,7 @@ export function toApplication(row: Selectable<ApplicationsTable>): Application {
     quota: quotaFromColumns(row.quota_per_minute, row.quota_per_day),
     // Absent rather than null, as the model says: an application without an icon is what it always was.
     ...(row.icon_version === null ? {} : { iconVersion: row.icon_version }),
+    version: Number(row.version),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

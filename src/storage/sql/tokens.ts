@@ -1,7 +1,7 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { AccessToken } from '../../core/model.js';
 import type { Database } from '../schema.js';
-import type { AccessTokenStore, LiveGrant, NewAccessToken, TokenWithUser } from '../../core/ports/stores.js';
+import type { AccessTokenStore, LiveGrant, NewAccessToken, Rotation, TokenWithUser } from '../../core/ports/stores.js';
 import type { Queries } from './queries.js';
 import { splitList, toAccessToken, toTokenUser } from './rows.js';
 import { quotaFromColumns } from '../../core/quota.js';
@@ -41,6 +41,12 @@ export class SqlAccessTokenStore implements AccessTokenStore {
     return toAccessToken(row);
   }
 
+  async createIfCurrent(token: NewAccessToken, applicationVersion: number): Promise<AccessToken | undefined> {
+    const values = { ...token, scopes: token.scopes.join(' '), applicationVersion };
+    const row = await this.queries.createIfCurrent.first(this.db, values);
+    return row && toAccessToken(row);
+  }
+
   async createIfAbsent(token: NewAccessToken): Promise<AccessToken | undefined> {
     const row = await this.queries.createIfAbsent.first(this.db, newTokenRow(token));
     return row ? toAccessToken(row) : this.findByToken(token.tokenHash);
@@ -65,6 +71,11 @@ export class SqlAccessTokenStore implements AccessTokenStore {
 
   async lockForRefresh(refreshTokenHash: string): Promise<AccessToken | undefined> {
     const row = await this.queries.lockForRefresh.first(this.db, { hash: refreshTokenHash });
+    return row && toAccessToken(row);
+  }
+
+  async rotate(rotation: Rotation): Promise<AccessToken | undefined> {
+    const row = await this.queries.rotate.first(this.db, rotation);
     return row && toAccessToken(row);
   }
 

@@ -4,9 +4,11 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { OpenDatabase, OpenOptions } from '../database.js';
 import type { Database } from '../schema.js';
+import { runDirectly } from '../sql/prepared.js';
 import { withUnavailability } from '../unavailable-dialect.js';
 import { SqliteCheckpointer } from './checkpointer.js';
-import { withStatementCache } from './statements.js';
+import { SqliteDirect } from './direct.js';
+import { StatementCache, withStatementCache } from './statements.js';
 import { SQLITE } from './traits.js';
 
 /**
@@ -36,13 +38,20 @@ export function openSqlite(path: string, options: OpenOptions = {}): OpenDatabas
     });
     sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_WITH_CHECKPOINTER}`);
   }
-  const db = new Kysely<Database>({ dialect: withUnavailability(new SqliteDialect({ database: withStatementCache(sqlite) })) });
+  const statements = new StatementCache(sqlite);
+  const db = new Kysely<Database>({
+    dialect: withUnavailability(new SqliteDialect({ database: withStatementCache(statements) })),
+  });
+  // The queries on the hot paths run on the connection itself, without a hop through Kysely's driver (direct.ts).
+  runDirectly(db, new SqliteDirect(sqlite, statements));
   return {
     db,
     dialect: SQLITE,
     async close() {
       await checkpointer?.close();
       await db.destroy();
+      // Kysely closes the connection only if it ran a query itself; the direct path may have run them all.
+      if (sqlite.open) sqlite.close();
     },
   };
 }

@@ -5,22 +5,31 @@ import type { SqliteDatabase } from 'kysely';
 const CACHE_LIMIT = 512;
 
 /**
- * better-sqlite3 behind Kysely, preparing each distinct SQL text once. Kysely's SQLite driver prepares a statement
- * for every query, and preparing costs more than running a point lookup; statements are reusable because the driver
- * is synchronous and never runs two at once.
+ * One prepared better-sqlite3 Statement per distinct SQL text, shared by Kysely's driver (withStatementCache) and
+ * the statements run directly (direct.ts). Preparing costs more than running a point lookup; a statement is
+ * reusable because better-sqlite3 is synchronous: each run ends before the next begins (Monban streams no query,
+ * whose open iterator would keep its statement busy).
  */
-export function withStatementCache(sqlite: BetterSqlite): SqliteDatabase {
-  const statements = new Map<string, Statement>();
+export class StatementCache {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(readonly sqlite: BetterSqlite) {}
+
+  prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.sqlite.prepare(sql);
+      if (this.statements.size >= CACHE_LIMIT) this.statements.delete(this.statements.keys().next().value as string);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+/** better-sqlite3 behind Kysely, preparing each distinct SQL text once (Kysely's driver prepares every query). */
+export function withStatementCache(statements: StatementCache): SqliteDatabase {
   return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      let statement = statements.get(sql);
-      if (statement === undefined) {
-        statement = sqlite.prepare(sql);
-        if (statements.size >= CACHE_LIMIT) statements.delete(statements.keys().next().value as string);
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
+    close: () => statements.sqlite.close(),
+    prepare: (sql: string) => statements.prepare(sql),
   };
 }

@@ -1,0 +1,27 @@
+import { ApplicationCache, type ApplicationWatch } from './application-cache.js';
+import type { OpenDatabase } from './database.js';
+import { PostgresApplicationListener, type ListenerEvents } from './postgres/application-listener.js';
+import { SqliteApplicationWatch, SqliteConnectionApplicationWatch, sqliteFile } from './sqlite/application-watch.js';
+
+/**
+ * The watch that keeps a server's application cache true to its database (migration 014): PostgreSQL's
+ * LISTEN/NOTIFY on a connection of its own, or a SQLite file's generation counter read on a connection of its own
+ * (or, for an in-memory database, on its one connection). Undefined when there is no way to watch (a PostgreSQL
+ * database opened without its URL): the caller then caches nothing.
+ */
+export async function watchApplications(
+  database: OpenDatabase,
+  cache: ApplicationCache,
+  events: ListenerEvents,
+): Promise<ApplicationWatch | undefined> {
+  if (database.dialect.name === 'postgres') {
+    if (database.url === undefined) return undefined;
+    const listener = new PostgresApplicationListener(database.url, cache, events);
+    await listener.start();
+    return listener;
+  }
+  const file = await sqliteFile(database.db);
+  return file === ''
+    ? new SqliteConnectionApplicationWatch(database.db, cache)
+    : new SqliteApplicationWatch(file, cache);
+}
