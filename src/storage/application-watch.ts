@@ -1,12 +1,11 @@
 import { ApplicationCache, type ApplicationWatch } from './application-cache.js';
 import type { OpenDatabase } from './database.js';
 import { PostgresApplicationListener, type ListenerEvents } from './postgres/application-listener.js';
-import { SqliteApplicationWatch, SqliteConnectionApplicationWatch, sqliteFile } from './sqlite/application-watch.js';
+import { SqliteApplicationWatch } from './sqlite/application-watch.js';
 
 /**
  * The watch that keeps a server's application cache true to its database (migration 014): PostgreSQL's
- * LISTEN/NOTIFY on a connection of its own, or a SQLite file's generation counter read on a connection of its own
- * (or, for an in-memory database, on its one connection). Undefined when there is no way to watch (a PostgreSQL
+ * LISTEN/NOTIFY on a connection of its own, or a SQLite database's generation counter read on its own connection. Undefined when there is no way to watch (a PostgreSQL
  * database opened without its URL): the caller then caches nothing.
  */
 export async function watchApplications(
@@ -20,8 +19,5 @@ export async function watchApplications(
     await listener.start();
     return listener;
   }
-  const file = await sqliteFile(database.db);
-  return file === ''
-    ? new SqliteConnectionApplicationWatch(database.db, cache)
-    : new SqliteApplicationWatch(file, cache);
+  return new SqliteApplicationWatch(database.db, cache);
 }

@@ -19,6 +19,14 @@ export interface Database {
   secret_reveals: SecretRevealsTable;
   import_map: ImportMapTable;
   application_icons: ApplicationIconsTable;
+  /** SQLite only (migration 014): PostgreSQL notifies instead. */
+  cache_generations: CacheGenerationsTable;
+}
+
+/** Counters that triggers move when a cached table changes (migration 014, storage/sqlite/application-watch.ts). */
+export interface CacheGenerationsTable {
+  name: string;
+  value: number;
 }
 
 /** Uploaded application icons (migration 013, accounts/application-icons.ts): read only by the icon's route. */

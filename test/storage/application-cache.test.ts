@@ -13,7 +13,7 @@ import {
 import { watchApplications } from '../../src/storage/application-watch.js';
 import { migrateToLatest, openSqlite, type OpenDatabase } from '../../src/storage/database.js';
 import { sqlStores } from '../../src/storage/sql/index.js';
-import { SqliteApplicationWatch, SqliteConnectionApplicationWatch } from '../../src/storage/sqlite/application-watch.js';
+import { SqliteApplicationWatch } from '../../src/storage/sqlite/application-watch.js';
 import { tempDatabase } from '../helpers/process.js';
 import { staleCacheContract } from './application-cache-stale.js';
 
@@ -265,9 +265,9 @@ describe('CachedApplicationStore on SQLite', () => {
   });
 
   it('sees a change made past its stores (a raw statement, a deleted owner) through the generation', async () => {
-    // The watch an in-memory database gets: the generation read on its one connection.
+    // The generation read on the database's own connection.
     const cache = new ApplicationCache(10);
-    const { stores, reads } = cached(new SqliteConnectionApplicationWatch(database.db, cache), cache);
+    const { stores, reads } = cached(new SqliteApplicationWatch(database.db, cache), cache);
     const { id } = await stores.applications.create(newApplication(ownerId, 'bot'));
     await stores.applications.findByUid('bot');
     await stores.applications.findByUid('bot');
@@ -297,7 +297,7 @@ describe('CachedApplicationStore on SQLite', () => {
   it('is what watchApplications gives an in-memory database', async () => {
     const cache = new ApplicationCache(10);
     const watch = await watchApplications(database, cache, { lost: () => {}, restored: () => {} });
-    assert.ok(watch instanceof SqliteConnectionApplicationWatch);
+    assert.ok(watch instanceof SqliteApplicationWatch);
   });
 });
 
@@ -338,7 +338,7 @@ describe('two connections on one SQLite file, as two processes', () => {
     assert.equal((await cachedStores.applications.findByUid('bot'))?.secretHash, 'new-hash');
     await otherStores.applications.setQuota(id, { perMinute: null, perDay: 100 }, AT + 2);
     assert.deepEqual((await cachedStores.applications.findById(id))?.quota, { perMinute: null, perDay: 100 });
-    // And a write of the server's own connection, past the cached store (its own watch connection sees it too).
+    // And a write of the server's own connection, past the cached store (the generation read there sees it at once).
     await sql`update applications set name = 'Raw' where id = ${id}`.execute(server.db);
     assert.equal((await cachedStores.applications.findByUid('bot'))?.name, 'Raw');
     await otherStores.applications.delete(id);
