@@ -95,7 +95,14 @@ describe('the application cache on PostgreSQL', { skip: skipWithoutPostgres }, (
   });
 
   it('is told only once the transaction commits', async () => {
-    await stores.applications.findById(id);
+    // The notifications of the earlier tests' changes may still be on their way: cache the application again until
+    // it stays cached for a moment, so that only this test's transaction can evict it.
+    for (let attempt = 0; ; attempt++) {
+      await stores.applications.findById(id);
+      await sleep(100);
+      if (cache.findById(id) !== undefined) break;
+      if (attempt === 50) assert.fail('the application never stayed cached');
+    }
     await other.db.transaction().execute(async (trx) => {
       await sqlStores(trx).applications.setQuota(id, { perMinute: 5, perDay: null }, AT + 2);
       // Not yet committed: the row this process reads is still the old one, and it keeps it.
