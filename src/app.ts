@@ -17,7 +17,8 @@ import { LastUseRecorder } from './core/last-use.js';
 import { AuditLog } from './audit/audit-log.js';
 import { recordAuditEvents } from './audit/listen.js';
 import { sqlStores } from './storage/sql/index.js';
-import { ApplicationCache, withApplicationCache, type ApplicationWatch } from './storage/application-cache.js';
+import { ApplicationCache, type ApplicationWatch } from './storage/application-cache.js';
+import { withApplicationCache } from './storage/cached-application-store.js';
 import { watchApplications } from './storage/application-watch.js';
 import { readRefreshSuccessorKey } from './storage/sql/server-keys.js';
 

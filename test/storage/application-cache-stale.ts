@@ -9,7 +9,8 @@ import type { Application } from '../../src/core/model.js';
 import type { Stores } from '../../src/core/ports/stores.js';
 import { secretHash } from '../../src/core/secrets.js';
 import { tokenEndpoint } from '../../src/core/token-endpoint.js';
-import { ApplicationCache, withApplicationCache, type ApplicationWatch } from '../../src/storage/application-cache.js';
+import { ApplicationCache, type ApplicationWatch } from '../../src/storage/application-cache.js';
+import { withApplicationCache } from '../../src/storage/cached-application-store.js';
 
 const AT = 1_700_000_000_000;
 const REDIRECT_URI = 'https://bot.example/cb';

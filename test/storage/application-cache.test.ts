@@ -4,12 +4,8 @@ import { sql } from 'kysely';
 import { registerUser } from '../../src/accounts/accounts.js';
 import type { Application } from '../../src/core/model.js';
 import type { ApplicationStore, NewApplication, Stores } from '../../src/core/ports/stores.js';
-import {
-  ApplicationCache,
-  CachedApplicationStore,
-  withApplicationCache,
-  type ApplicationWatch,
-} from '../../src/storage/application-cache.js';
+import { ApplicationCache, type ApplicationWatch } from '../../src/storage/application-cache.js';
+import { CachedApplicationStore, withApplicationCache } from '../../src/storage/cached-application-store.js';
 import { watchApplications } from '../../src/storage/application-watch.js';
 import { migrateToLatest, openSqlite, type OpenDatabase } from '../../src/storage/database.js';
 import { sqlStores } from '../../src/storage/sql/index.js';

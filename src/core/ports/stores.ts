@@ -81,8 +81,8 @@ export interface ApplicationStore {
   create(application: NewApplication): Promise<Application>;
   findByUid(uid: string): Promise<Application | undefined>;
   /**
-   * findByUid from the database itself, on a store that answers from a cache (storage/application-cache.ts, issue
-   * 16), which it then brings up to date; a store without a cache has none, its findByUid being as fresh. For a
+   * findByUid from the database itself, on a store that answers from a cache (issue 16,
+   * storage/cached-application-store.ts), which it then brings up to date; a store without a cache has none, its findByUid being as fresh. For a
    * client whose cached application was refused, or no longer matched its row (core/client-authentication.ts).
    */
   findByUidFresh?(uid: string): Promise<Application | undefined>;
