@@ -28,6 +28,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { CSP } from '../../src/http/server.js';
 import { apiRoutes, pageRoutes, serve } from './limit-app.js';
 
 export const PLUGINS = ['ratelimit', 'metrics', 'requestid', 'helmet', 'helmet-all', 'cors', 'cookie', 'drain'] as const;
@@ -49,23 +50,8 @@ function chosen(raw: string | undefined): Set<Plugin> {
 
 const plugins = chosen(process.env.LIMIT_PLUGINS);
 
-/** Monban's CSP and framing settings (src/http/server.ts). */
-const HELMET = {
-  contentSecurityPolicy: {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'self'"],
-      baseUri: ["'self'"],
-      imgSrc: ["'self'", 'data:'],
-      objectSrc: ["'none'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
-      frameAncestors: ["'none'"],
-    },
-  },
-  frameguard: { action: 'deny' as const },
-  hsts: false,
-};
+/** Monban's CSP (the one src/http/server.ts registers) and framing settings. */
+const HELMET = { contentSecurityPolicy: CSP, frameguard: { action: 'deny' as const }, hsts: false };
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 function requestId(raw: IncomingMessage): string {

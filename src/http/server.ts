@@ -28,7 +28,7 @@ import { staticRoutes } from './routes/static.js';
 import { tokenRoutes } from './routes/token.js';
 
 /** Content-Security-Policy without inline scripts or styles, and no framing (consent must not be clickjacked). */
-const CSP = {
+export const CSP = {
   useDefaults: false,
   directives: {
     defaultSrc: ["'self'"],
