@@ -15,7 +15,7 @@ import {
 
 /**
  * The refusals of `/api/v2/user_rates`, in Shikimori's order (docs/user-rates.md §5): a bad token (401), the entry
- * (404), its owner (403; Monban's 401 without a token), the token's scope (empty 403), the parameters (422).
+ * (404), its owner (403, also without a token: then with a challenge), the token's scope (empty 403), the parameters (422).
  */
 describe('user_rates refusals', () => {
   let w: World;
@@ -49,7 +49,7 @@ describe('user_rates refusals', () => {
     }
   });
 
-  it('a write without a token: 401 with a challenge that names no error (RFC 6750 §3.1)', async () => {
+  it("a write without a token: Shikimori's 403, with a challenge that names the scope and no error (RFC 6750 §3.1)", async () => {
     for (const [method, url] of writes(aliceRate)) {
       assertNoToken(await call(w.t, method, url, { json: { user_rate: { score: 1 } } }));
     }

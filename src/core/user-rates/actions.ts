@@ -42,8 +42,8 @@ export async function loadRate(stores: Stores, rawId: string): Promise<UserRate>
 }
 
 /**
- * A user changes only their own entries (CanCan's ability). Without any token Monban answers 401 where Shikimori
- * answers 403 (docs/user-rates.md §8); a token without a user (client_credentials) is no owner of anything.
+ * A user changes only their own entries (CanCan's ability). Without any token the refusal is the same 403 with a
+ * challenge added (docs/user-rates.md §8); a token without a user (client_credentials) is no owner of anything.
  */
 export function authorizeOwner(actor: RateActor, ownerId: number | null): void {
   if (actor.token === undefined) throw new UserRateUnauthenticated();

@@ -29,9 +29,12 @@ export class UserRateForbidden extends UserRateRefusal {
   }
 }
 
-/** A write without any token: Monban's 401 where Shikimori sends CanCan's 403 (docs/user-rates.md §8). */
+/**
+ * A write without any token: CanCan's 403, as Shikimori answers a guest; the HTTP layer adds RFC 6750's challenge
+ * (docs/user-rates.md §8).
+ */
 export class UserRateUnauthenticated extends UserRateRefusal {
-  readonly status = 401;
+  readonly status = 403;
 
   constructor() {
     super('a write needs an access token');

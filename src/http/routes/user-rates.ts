@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorResponse, NO_STORE_HEADERS, REALM } from '../../core/error-response.js';
-import { InvalidToken, TemporarilyUnavailable } from '../../core/errors.js';
+import { errorResponse, REALM } from '../../core/error-response.js';
+import { TemporarilyUnavailable } from '../../core/errors.js';
 import { resourceMetadataUrl } from '../../core/metadata.js';
 import type { Locale } from '../../core/model.js';
 import { StorageUnavailable } from '../../core/ports/storage-unavailable.js';
@@ -14,7 +14,7 @@ import {
   updateRate,
   type RateActor,
 } from '../../core/user-rates/actions.js';
-import { UserRateInvalid, UserRateRefusal } from '../../core/user-rates/errors.js';
+import { UserRateInvalid, UserRateRefusal, UserRateUnauthenticated } from '../../core/user-rates/errors.js';
 import { listRates, readIndexQuery } from '../../core/user-rates/listing.js';
 import { STATUS_NAMES, type TargetType } from '../../core/user-rates/model.js';
 import {
@@ -90,14 +90,13 @@ function rateRequest(request: FastifyRequest): RateRequest {
 }
 
 /**
- * Monban's 401 for a write without a token (docs/user-rates.md §8): Doorkeeper's 401 body, and a challenge without
- * an error code, as RFC 6750 §3.1 asks of a request that carried no authentication at all.
+ * A write without a token: Shikimori's 403 and CanCan's body, unchanged (docs/user-rates.md §8), with the challenge
+ * RFC 6750 §3 adds: the scope the write needs and no error code, as §3.1 asks of a request that carried no
+ * authentication at all.
  */
-function unauthenticated(deps: UserRateDeps) {
+function challengeWithoutToken(deps: UserRateDeps): string {
   const metadata = resourceMetadataUrl(deps.config.publicUrl).replace(/["\\]/g, '\\$&');
-  const challenge = `Bearer realm="${REALM}", resource_metadata="${metadata}"`;
-  const wire = errorResponse(new InvalidToken(), 'unauthorized');
-  return { ...wire, headers: { ...NO_STORE_HEADERS, 'www-authenticate': challenge } };
+  return `Bearer realm="${REALM}", scope="user_rates", resource_metadata="${metadata}"`;
 }
 
 function sendRefusal(deps: UserRateDeps, request: FastifyRequest, reply: FastifyReply, err: UserRateRefusal) {
@@ -106,9 +105,8 @@ function sendRefusal(deps: UserRateDeps, request: FastifyRequest, reply: Fastify
     return sendJson(reply, 422, body, NO_CACHE);
   }
   switch (err.status) {
-    case 401:
-      return sendWire(reply, unauthenticated(deps));
     case 403:
+      if (err instanceof UserRateUnauthenticated) reply.header('www-authenticate', challengeWithoutToken(deps));
       return sendJson(reply, 403, { message: 'You are not authorized to access this page.', code: 403 }, NO_CACHE);
     default: {
       const message = localeOf(request) === 'en' ? 'Page not found' : 'Страница не найдена';
