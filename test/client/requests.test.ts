@@ -251,6 +251,23 @@ describe('token requests (RFC 6749 §4.1.3, §6) and their answers', () => {
       (err) => err instanceof OAuthError && err.error === 'unsupported_token_type',
     );
   });
+
+  it('a 429 the retries did not get past is rate_limited at every OAuth endpoint (RFC 6585 §4)', async () => {
+    // Shikimori's throttle (rack-attack) answers plain text; a JSON body without `error` is rate_limited too.
+    const plain = () => new Response('Retry later\n', { status: 429, headers: { 'content-type': 'text/plain' } });
+    const limited = (err: unknown) => err instanceof ResponseError && err.code === 'rate_limited' && err.status === 429;
+    await rejectsWith(processTokenResponse(plain()), limited);
+    await rejectsWith(processTokenResponse(jsonResponse(429, { message: 'Too many requests' })), limited);
+    await rejectsWith(processRevocationResponse(plain()), limited);
+    await rejectsWith(processDeviceAuthorizationResponse(plain()), limited);
+    await rejectsWith(processDeviceTokenResponse(plain()), limited);
+    await rejectsWith(processDiscoveryResponse(BASE, plain()), limited);
+    // An OAuth error body sent with 429 is still the OAuth error.
+    await rejectsWith(
+      processTokenResponse(jsonResponse(429, { error: 'slow_down' })),
+      (err) => err instanceof OAuthError && err.error === 'slow_down' && err.status === 429,
+    );
+  });
 });
 
 describe('revocation (RFC 7009)', () => {

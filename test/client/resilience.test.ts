@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   ClientUsageError,
   RateLimiter,
+  ResponseError,
   backoffMs,
   createClient,
   localStorageStore,
@@ -52,6 +53,18 @@ describe('createClient checks its options', () => {
       client.signInWithDevice(() => undefined),
       code('device_grant_unsupported'),
     );
+  });
+
+  it('its methods work detached from the client (const { fetch, whoami } = client)', async () => {
+    const storage = memoryStore();
+    await storage.set('c:tokens', JSON.stringify({ accessToken: 'a', tokenType: 'Bearer' }));
+    const { fetch: apiFetch, whoami } = createClient({
+      ...OPTIONS,
+      storage,
+      fetch: async (request) => jsonResponse(200, { auth: request.headers.get('authorization') }),
+    });
+    assert.deepEqual(await whoami(), { auth: 'Bearer a' });
+    assert.equal((await apiFetch('/api/animes')).status, 200);
   });
 
   it('never sends the token to another origin', async () => {
@@ -163,6 +176,22 @@ describe('429 back-off (RFC 6585 §4)', () => {
       assert.equal(always.arrivals.length, 3);
     } finally {
       await always.close();
+    }
+  });
+
+  it('an OAuth endpoint or whoami still answering 429: ResponseError rate_limited', async () => {
+    const site = await tooManyServer(100);
+    try {
+      const storage = await signedIn();
+      await storage.set('c:tokens', JSON.stringify({ accessToken: 'a', tokenType: 'Bearer', refreshToken: 'r' }));
+      const client = createClient({ ...OPTIONS, baseUrl: site.url, storage, retry: { retries: 1, baseDelayMs: 1 } });
+      const limited = (err: unknown) => err instanceof ResponseError && err.code === 'rate_limited';
+      await assert.rejects(client.refresh(), limited);
+      await assert.rejects(client.whoami(), limited);
+      assert.equal(site.arrivals.length, 4, 'each: the first attempt and one retry');
+      assert.equal((await client.tokens())?.refreshToken, 'r', 'a throttled refresh keeps the tokens');
+    } finally {
+      await site.close();
     }
   });
 

@@ -6,7 +6,7 @@ import {
   processDeviceAuthorizationResponse,
   type DeviceAuthorization,
 } from './device.js';
-import { ClientUsageError, OAuthError, ResponseError } from './errors.js';
+import { ClientUsageError, OAuthError } from './errors.js';
 import { RateLimiter, SHIKIMORI_LIMITS, type RateWindow } from './limiter.js';
 import { codeChallengeS256, randomToken } from './pkce.js';
 import { sendWithRetry, type RetryOptions } from './retry.js';
@@ -26,7 +26,14 @@ import {
   revocationRequest,
   type TokenSet,
 } from './tokens.js';
-import { baseHeaders, readJson, oauthErrorOf, type ClientCredentials, type RequestOptions } from './wire.js';
+import {
+  baseHeaders,
+  readJson,
+  oauthErrorOf,
+  statusError,
+  type ClientCredentials,
+  type RequestOptions,
+} from './wire.js';
 
 /**
  * The part of the Web Locks API (`navigator.locks`) the client uses: exclusive locks by name, and, where there is
@@ -380,6 +387,19 @@ export function createClient(options: ClientOptions): MonbanClient {
     return JSON.parse(text) as PendingAuthorization;
   }
 
+  async function apiFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const request = apiRequest(input, init);
+    let tokens = await currentTokens();
+    let response = await transmit(authorized(request.clone(), tokens.accessToken));
+    if (await isInvalidTokenResponse(response)) {
+      await response.body?.cancel();
+      tokens = await refreshAfter(tokens.accessToken);
+      response = await transmit(authorized(request, tokens.accessToken));
+    }
+    return response;
+  }
+
+  // The methods use no `this`, so that `const { fetch, whoami } = client` works too.
   return {
     server,
 
@@ -438,26 +458,13 @@ export function createClient(options: ClientOptions): MonbanClient {
       return saveTokens(tokens);
     },
 
-    async fetch(input, init) {
-      const request = apiRequest(input, init);
-      let tokens = await currentTokens();
-      let response = await transmit(authorized(request.clone(), tokens.accessToken));
-      if (await isInvalidTokenResponse(response)) {
-        await response.body?.cancel();
-        tokens = await refreshAfter(tokens.accessToken);
-        response = await transmit(authorized(request, tokens.accessToken));
-      }
-      return response;
-    },
+    fetch: apiFetch,
 
     async whoami<T>() {
-      const response = await this.fetch((await server()).whoamiEndpoint, { headers: { accept: 'application/json' } });
+      const response = await apiFetch((await server()).whoamiEndpoint, { headers: { accept: 'application/json' } });
       if (response.status === 200) return (await readJson(response)) as T;
       const body = await readJson(response).catch(() => undefined);
-      throw (
-        oauthErrorOf(body, response.status) ??
-        new ResponseError('unexpected_status', `whoami: unexpected HTTP ${response.status}`, response.status)
-      );
+      throw oauthErrorOf(body, response.status) ?? statusError(response, 'whoami');
     },
 
     async refresh() {

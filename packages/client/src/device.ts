@@ -8,6 +8,7 @@ import {
   optionalNumber,
   readJson,
   requireString,
+  statusError,
   type ClientCredentials,
   type RequestOptions,
 } from './wire.js';
@@ -164,7 +165,7 @@ export async function processDeviceTokenResponse(
   const error = oauthErrorOf(body, response.status);
   if (error?.error === 'authorization_pending') return { status: 'authorization_pending' };
   if (error?.error === 'slow_down') return { status: 'slow_down' };
-  throw error ?? new ResponseError('unexpected_status', `unexpected HTTP ${response.status}`, response.status);
+  throw error ?? statusError(response);
 }
 
 /**

@@ -38,7 +38,8 @@ export class OAuthError extends Error {
 
 /**
  * What a {@link ResponseError} found wrong: `state_mismatch` (RFC 6749 §10.12), `iss_mismatch` and `iss_missing`
- * (RFC 9207 §2.4), `issuer_mismatch` (RFC 8414 §3.3), and answers that are not what RFC 6749 §5.1 describes.
+ * (RFC 9207 §2.4), `issuer_mismatch` (RFC 8414 §3.3), `rate_limited` (RFC 6585 §4: still 429 after the retries
+ * allowed, at an OAuth endpoint or `whoami()`), and answers that are not what RFC 6749 §5.1 describes.
  *
  * @example
  * ```ts
@@ -60,8 +61,8 @@ export type ResponseErrorCode =
 /**
  * An answer the protocol does not allow: a callback whose `state` (RFC 6749 §10.12) or `iss` (RFC 9207 §2.4) is
  * wrong, discovery metadata for another issuer (RFC 8414 §3.3), a body that is not the JSON expected, a status that
- * means nothing at this endpoint, or 429 after the retries allowed ran out (`rate_limited`). `response` is the
- * HTTP answer when there was one (its body already read).
+ * means nothing at this endpoint, or 429 after the retries allowed ran out (`rate_limited`). `status` is the HTTP
+ * status of the answer, when there was one.
  *
  * @example
  * ```ts
@@ -85,7 +86,9 @@ export class ResponseError extends Error {
 }
 
 /**
- * Why a {@link ClientUsageError} was thrown; `device_grant_unsupported` means the server offers no RFC 8628 grant.
+ * Why a {@link ClientUsageError} was thrown: `no_pending_authorization` means no `state` was sent to check the
+ * callback against (RFC 6749 §10.12); `device_grant_unsupported` means the server's metadata names no device
+ * authorization endpoint (RFC 8628 §4, RFC 8414 §2); `redirect_uri_required` is RFC 6749 §3.1.2's `redirect_uri`.
  *
  * @example
  * ```ts

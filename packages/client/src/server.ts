@@ -1,5 +1,5 @@
 import { ClientUsageError, ResponseError } from './errors.js';
-import { baseHeaders, isObject, readJson, type RequestOptions } from './wire.js';
+import { baseHeaders, isObject, readJson, statusError, type RequestOptions } from './wire.js';
 
 /**
  * Where a server's endpoints are (RFC 8414 §2), and what it promises about its authorization responses (RFC 9207).
@@ -58,8 +58,9 @@ export function normalizeBaseUrl(baseUrl: unknown): string {
 }
 
 /**
- * Shikimori's fixed paths, for a server that publishes no metadata: `/oauth/authorize`, `/oauth/token`,
- * `/oauth/revoke` (Doorkeeper's RFC 7009 endpoint) and `/api/users/whoami`. Shikimori has no device grant.
+ * Shikimori's fixed paths, for a server that publishes no metadata (RFC 8414 §3.2 answered 404):
+ * `/oauth/authorize` (RFC 6749 §3.1), `/oauth/token` (RFC 6749 §3.2), `/oauth/revoke` (Doorkeeper's RFC 7009 §2
+ * endpoint) and `/api/users/whoami`. Shikimori has no device grant (RFC 8628) and sends no `iss` (RFC 9207).
  *
  * @example
  * ```ts
@@ -124,7 +125,7 @@ export async function processDiscoveryResponse(baseUrl: string, response: Respon
   }
   if (response.status !== 200) {
     await response.body?.cancel();
-    throw new ResponseError('unexpected_status', `metadata: unexpected HTTP ${response.status}`, response.status);
+    throw statusError(response, 'metadata');
   }
   const metadata = await readJson(response);
   if (!isObject(metadata)) throw new ResponseError('invalid_body', 'metadata is not a JSON object', response.status);

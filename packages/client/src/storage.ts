@@ -40,6 +40,7 @@ export function memoryStore(): TokenStorage {
 
 /**
  * The part of the Web Storage API the localStorage store uses (`localStorage`, `sessionStorage`, or a test's own).
+ * What is kept there is readable by every script of the origin (RFC 6750 §5.3: keep bearer tokens from others).
  *
  * @example
  * ```ts

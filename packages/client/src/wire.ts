@@ -40,13 +40,23 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** True in a browser or a worker, where `User-Agent` is the browser's own and cannot be replaced by a page. */
+/**
+ * True in a browser or a worker, where `User-Agent` (RFC 9110 §10.1.5) is the browser's own and cannot be replaced
+ * by a page.
+ *
+ * @internal
+ */
 export function inBrowser(): boolean {
   const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
   return g.document !== undefined || g.WorkerGlobalScope !== undefined;
 }
 
-/** The common headers: JSON accepted, the User-Agent where the platform lets us set it, the caller's extra ones. */
+/**
+ * The common headers: JSON accepted, the User-Agent (RFC 9110 §10.1.5) where the platform lets us set it, the
+ * caller's extra ones.
+ *
+ * @internal
+ */
 export function baseHeaders(options: RequestOptions = {}): Headers {
   const headers = new Headers({ accept: 'application/json' });
   if (options.userAgent !== undefined && !inBrowser()) headers.set('user-agent', options.userAgent);
@@ -69,6 +79,8 @@ function base64(text: string): string {
 /**
  * A POST of form parameters to a token-like endpoint, with client authentication (RFC 6749 §2.3.1, §3.2). It is only
  * built here, never sent: the caller sends it with any `fetch`.
+ *
+ * @internal
  */
 export function formRequest(
   url: string,
@@ -93,12 +105,31 @@ export function formRequest(
   return new Request(url, { method: 'POST', headers, body, signal: options.signal ?? null });
 }
 
-/** The JSON body of an answer, or a ResponseError naming what was wrong with it. */
+/**
+ * The error for an answer whose status means nothing at this endpoint: `rate_limited` for a 429 (RFC 6585 §4) that
+ * the retries allowed did not get past (Shikimori's is plain text, `Retry later`), else `unexpected_status`.
+ *
+ * @internal
+ */
+export function statusError(response: Response, what = ''): ResponseError {
+  const prefix = what === '' ? '' : `${what}: `;
+  if (response.status === 429) {
+    return new ResponseError('rate_limited', `${prefix}still 429 Too Many Requests after the retries allowed`, 429);
+  }
+  return new ResponseError('unexpected_status', `${prefix}unexpected HTTP ${response.status}`, response.status);
+}
+
+/**
+ * The JSON body of an answer, or a ResponseError naming what was wrong with it (RFC 6749 §5.1, §5.2 bodies are JSON).
+ *
+ * @internal
+ */
 export async function readJson(response: Response): Promise<unknown> {
   const text = await response.text();
   try {
     return JSON.parse(text) as unknown;
   } catch {
+    if (response.status === 429) throw statusError(response);
     throw new ResponseError(
       'invalid_json',
       `expected JSON from ${response.url || 'the server'} (HTTP ${response.status})`,
@@ -107,33 +138,37 @@ export async function readJson(response: Response): Promise<unknown> {
   }
 }
 
+/** A JSON object (not an array, not null). @internal */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** RFC 6749 §5.2: an error body is a JSON object with a string `error`. */
+/** RFC 6749 §5.2: an error body is a JSON object with a string `error`. @internal */
 export function oauthErrorOf(body: unknown, status: number): OAuthError | undefined {
   if (!isObject(body) || typeof body.error !== 'string') return undefined;
   const description = typeof body.error_description === 'string' ? body.error_description : undefined;
   return new OAuthError(body.error, description, status);
 }
 
-/** A JSON object from a successful answer, or the OAuthError (or ResponseError) the answer carries instead. */
+/**
+ * A JSON object from a successful answer (RFC 6749 §5.1), or the OAuthError (§5.2) or ResponseError the answer
+ * carries instead.
+ *
+ * @internal
+ */
 export async function expectJsonObject(
   response: Response,
   okStatuses: number[] = [200],
 ): Promise<Record<string, unknown>> {
   const body = await readJson(response);
   if (!okStatuses.includes(response.status)) {
-    throw (
-      oauthErrorOf(body, response.status) ??
-      new ResponseError('unexpected_status', `unexpected HTTP ${response.status}`, response.status)
-    );
+    throw oauthErrorOf(body, response.status) ?? statusError(response);
   }
   if (!isObject(body)) throw new ResponseError('invalid_body', 'expected a JSON object', response.status);
   return body;
 }
 
+/** A required non-empty string member of an answer (RFC 6749 §5.1), else a ResponseError. @internal */
 export function requireString(body: Record<string, unknown>, name: string, status: number): string {
   const value = body[name];
   if (typeof value !== 'string' || value === '') {
@@ -142,6 +177,7 @@ export function requireString(body: Record<string, unknown>, name: string, statu
   return value;
 }
 
+/** An optional numeric member of an answer (RFC 6749 §5.1 `expires_in`), else a ResponseError. @internal */
 export function optionalNumber(body: Record<string, unknown>, name: string, status: number): number | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
