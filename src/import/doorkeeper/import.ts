@@ -7,7 +7,7 @@ import { NO_PROGRESS, type Progress } from './progress.js';
 import type { SourceDatabase, SourceRow } from './source.js';
 import { emptyCounts, skip, type ImportSummary, type KindCounts } from './summary.js';
 import { APPLICATIONS, checkSource, GRANTS, TOKENS, USERS, type TableSpec } from './tables.js';
-import { chunks, freeIds, linkParents, mapped, remember, reserveIds, type Target } from './target.js';
+import { chunks, freeIds, linkParents, mapped, placeholderIds, remember, reserveIds, type Target } from './target.js';
 import { UserImporter } from './users.js';
 
 /**
@@ -52,8 +52,10 @@ export async function importDoorkeeper(
     dryRun: options.dryRun,
     seconds: 0,
   };
+  // PostgreSQL's sequences ignore the rollback: a dry run there inserts with ids of its own instead.
+  const placeholderId = options.dryRun && target.dialect.name === 'postgres' ? placeholderIds() : undefined;
   const run = (db: Kysely<Database>, batch: Target['batch']) =>
-    new Run(source, { db, dialect: target.dialect.name, batch, now }, columns, summary, options).all();
+    new Run(source, { db, dialect: target.dialect.name, batch, now, placeholderId }, columns, summary, options).all();
   const restoreCache = await largerSqliteCache(target);
   try {
     await runAll(target, options.dryRun, run);
@@ -111,9 +113,15 @@ class Run {
     private readonly summary: ImportSummary,
     private readonly options: ImportOptions,
   ) {
-    this.users = new UserImporter(source, this.columnsOf(USERS), summary, target.now);
+    this.users = new UserImporter(source, this.columnsOf(USERS), summary, target.now, target.placeholderId);
     this.batchSize = options.batchSize ?? DEFAULT_BATCH;
     this.progress = options.progress ?? NO_PROGRESS;
+  }
+
+  /** The row as it is, or, in a dry run on PostgreSQL, with a placeholder id (Target.placeholderId). */
+  private withPlaceholder<T extends object>(row: T): T & { id?: number } {
+    const placeholder = this.target.placeholderId;
+    return placeholder ? { ...row, id: placeholder() } : row;
   }
 
   private columnsOf(table: TableSpec) {
@@ -125,6 +133,8 @@ class Run {
   async all(): Promise<void> {
     await this.target.batch(async (db) => {
       await this.keepPepper(db);
+      // A dry run with placeholder ids takes none from the sequences, so it has nothing to reserve.
+      if (this.target.placeholderId) return;
       await reserveIds(db, this.target.dialect, 'users', await this.source.maxId(USERS.name));
       await reserveIds(db, this.target.dialect, 'applications', await this.source.maxId(APPLICATIONS.name));
     });
@@ -227,14 +237,17 @@ class Run {
     const pairs: [string, number][] = [];
     for (const row of accepted) {
       const values = mapApplication(row, owners.get(String(row.owner_id)) ?? 0);
-      const id = free.has(String(row.id)) ? { id: Number(row.id) } : {};
+      const keeps = free.has(String(row.id));
+      const placeholder = this.target.placeholderId;
+      const id = placeholder ? { id: placeholder() } : keeps ? { id: Number(row.id) } : {};
       const inserted = await db
         .insertInto('applications')
         .values({ ...values, ...id })
         .returning('id')
         .executeTakeFirstOrThrow();
       pairs.push([String(row.id), Number(inserted.id)]);
-      if (String(inserted.id) !== String(row.id)) this.summary.renumbered++;
+      // Past reserveIds, a row that cannot keep its id gets another one; a dry run counts it the same.
+      if (!keeps) this.summary.renumbered++;
     }
     await remember(db, 'application', pairs, this.target.now);
     counts.imported += pairs.length;
@@ -292,7 +305,7 @@ class Run {
     for (const chunk of chunks(values)) {
       const inserted = await db
         .insertInto('access_grants')
-        .values(chunk.map((v) => v.row))
+        .values(chunk.map((v) => this.withPlaceholder(v.row)))
         .onConflict((oc) => oc.doNothing())
         .returning(['id', 'token_hash'])
         .execute();
@@ -319,7 +332,7 @@ class Run {
     for (const chunk of chunks(values)) {
       const inserted = await db
         .insertInto('access_tokens')
-        .values(chunk.map((v) => v.row))
+        .values(chunk.map((v) => this.withPlaceholder(v.row)))
         .onConflict((oc) => oc.doNothing())
         .returning(['id', 'token_hash'])
         .execute();

@@ -14,6 +14,18 @@ export interface Target {
   /** Runs one batch: in its own transaction, or, in a dry run, inside the one transaction that is rolled back. */
   batch<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   now: number;
+  /**
+   * A dry run on PostgreSQL only: the id each inserted row takes, negative and never given out by a sequence.
+   * PostgreSQL's sequences are not rolled back with the transaction (neither setval nor nextval), so a dry run
+   * that used them would leave Monban's next user or application id past the source's largest one.
+   */
+  placeholderId?: () => number;
+}
+
+/** Negative ids, one after the other, for the rows a rolled-back dry run inserts (Target.placeholderId). */
+export function placeholderIds(): () => number {
+  let next = 0;
+  return () => --next;
 }
 
 export function chunks<T>(items: readonly T[], size = INSERT_CHUNK): T[][] {

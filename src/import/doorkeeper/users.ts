@@ -24,6 +24,8 @@ export class UserImporter {
     private readonly columns: ColumnSpec,
     private readonly summary: ImportSummary,
     private readonly now: number,
+    /** A dry run on PostgreSQL: the ids to insert with (target.ts, Target.placeholderId). */
+    private readonly placeholderId?: () => number,
   ) {}
 
   /** Monban ids for these source user ids, importing those not moved yet; users that cannot be moved are absent. */
@@ -87,11 +89,21 @@ export class UserImporter {
     const free = await freeIds(db, 'users', accepted.map((c) => c.sourceId));
     const byKey = new Map(accepted.map((c) => [c.row.nickname_key, c.sourceId]));
     const pairs: [string, number][] = [];
+    const placeholder = this.placeholderId;
     for (const chunk of chunks(accepted)) {
       // Rows with and without an id of their own go in separate statements: a multi-row INSERT takes one column set.
-      for (const group of [chunk.filter((c) => free.has(c.sourceId)), chunk.filter((c) => !free.has(c.sourceId))]) {
+      const groups = placeholder
+        ? [chunk]
+        : [chunk.filter((c) => free.has(c.sourceId)), chunk.filter((c) => !free.has(c.sourceId))];
+      for (const group of groups) {
         if (group.length === 0) continue;
-        const values = group.map((c) => (free.has(c.sourceId) ? { ...c.row, id: Number(c.sourceId) } : c.row));
+        const values = group.map((c) =>
+          placeholder
+            ? { ...c.row, id: placeholder() }
+            : free.has(c.sourceId)
+              ? { ...c.row, id: Number(c.sourceId) }
+              : c.row,
+        );
         const inserted = await db.insertInto('users').values(values).returning(['id', 'nickname_key']).execute();
         for (const row of inserted) {
           const sourceId = byKey.get(row.nickname_key);
@@ -102,7 +114,8 @@ export class UserImporter {
     await remember(db, 'user', pairs, this.now);
     for (const [sourceId, targetId] of pairs) {
       this.known.set(sourceId, targetId);
-      if (String(targetId) !== sourceId) this.summary.renumbered++;
+      // Past reserveIds, a user who cannot keep their id gets another one; a dry run counts them the same.
+      if (!free.has(sourceId)) this.summary.renumbered++;
     }
     this.summary.users.imported += pairs.length;
     this.summary.usersWithoutPassword += accepted.filter((c) => c.row.password_hash === NO_PASSWORD).length;
