@@ -58,12 +58,16 @@ function time(locale: Locale, at: number | null): SafeHtml {
   return html`<time datetime="${new Date(at).toISOString()}">${formatTime(locale, at)}</time>`;
 }
 
-/** From the list, the answer comes back to the list; from the application's page, to that page. */
+/**
+ * From the list, the answer comes back to the list; from the application's page, to that page. The button's name
+ * says which application, since the list has one such button for each.
+ */
 function revokeForm(view: SignedInFrame, application: Application, id: string, fromList = false): SafeHtml {
+  const label = t(view.locale, 'revokeAccess');
   return html`<form method="post" action="${applicationPath(application)}/revoke" id="${id}" class="inline">
     ${csrfField(view.csrfToken)}
     ${fromList ? html`<input type="hidden" name="return_to" value="/oauth/applications">` : ''}
-    <button type="submit" class="danger">${t(view.locale, 'revokeAccess')}</button>
+    <button type="submit" class="danger" aria-label="${label}: ${application.name}">${label}</button>
   </form>`;
 }
 

@@ -16,6 +16,8 @@ export interface VerificationView {
   error?: string | undefined;
   /** The page the language switch comes back to (the link with its code, after a GET). */
   path?: string | undefined;
+  /** "Account created", when signing up led here (http/flash.ts). */
+  flash?: string | undefined;
 }
 
 /** The verification page (RFC 8628 §3.3): one field for the user code; its answer redirects to the consent page. */
@@ -36,7 +38,7 @@ export function verificationPage(view: VerificationView): string {
   </form>
 </section>`;
   const frame = { locale, title: t(locale, 'deviceTitle'), user: view.user, csrfToken: view.csrfToken };
-  return layout({ ...frame, path: view.path ?? '/oauth/device' }, body);
+  return layout({ ...frame, path: view.path ?? '/oauth/device', flash: view.flash }, body);
 }
 
 /** After the consent page's answer for a device: the device, not this browser, gets the result (RFC 8628 §3.3). */

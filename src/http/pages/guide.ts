@@ -25,6 +25,8 @@ export interface GuideView {
   csrfToken?: string | undefined;
   /** This page's address, for the language switch. */
   path: string;
+  /** "Account created", when signing up led here (http/flash.ts). */
+  flash?: string | undefined;
   baseUrl: string;
   accessTokenTtl: number;
   /** The signed-in developer's applications. */
@@ -201,7 +203,7 @@ ${live ? html`<p class="hint" id="guide_needs_js">${t('needsJavaScript')}</p>` :
 </article>
 <script type="module" src="/assets/guide/script.js"></script>`;
   return layout(
-    { locale, title: t('title'), user: view.user, csrfToken: view.csrfToken, path: view.path },
+    { locale, title: t('title'), user: view.user, csrfToken: view.csrfToken, path: view.path, flash: view.flash },
     body,
   );
 }

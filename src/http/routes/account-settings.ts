@@ -42,7 +42,7 @@ export async function accountSettingsRoutes(app: FastifyInstance, deps: HttpDeps
     const events = await deps.ctx.stores.audit.list({ userId: page.user.id, limit: ACCOUNT_EVENTS_SHOWN });
     const securityEvents = securityEventsSection(page.locale, events);
     const view = { locale: page.locale, user: page.user, csrfToken: page.csrfToken(), done, securityEvents };
-    return sendPage(reply, 200, settingsPage(view));
+    return sendPage(reply, 200, settingsPage({ ...view, flash: page.flash() }));
   });
 
   app.post('/users/password', guarded, async (request, reply) => {

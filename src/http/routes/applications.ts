@@ -124,7 +124,11 @@ export async function applicationRoutes(app: FastifyInstance, deps: HttpDeps): P
   /** The signed-in user's page context, or a redirect to the sign-in page (which comes back here after a GET). */
   async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<SignedInFrame | undefined> {
     const page = await pageContext(deps, request, reply);
-    if (page.user) return { locale: page.locale, user: page.user, csrfToken: page.csrfToken() };
+    if (page.user) {
+      // "Account created" when signing up led here (http/flash.ts): a GET is the page a redirect leads to.
+      const flash = request.method === 'GET' ? page.flash() : undefined;
+      return { locale: page.locale, user: page.user, csrfToken: page.csrfToken(), flash };
+    }
     const returnTo = request.method === 'GET' ? request.url : '/oauth/applications';
     reply.code(request.method === 'GET' ? 302 : 303).header('cache-control', 'no-store');
     await reply.header('location', `/users/sign_in?return_to=${encodeURIComponent(returnTo)}`).send();

@@ -50,7 +50,8 @@ export async function deviceRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     }
     const typed = typeof request.query.user_code === 'string' ? request.query.user_code : '';
     const view = { locale: page.locale, user: page.user, csrfToken: page.csrfToken(), path: page.path };
-    return sendPage(reply, 200, verificationPage({ ...view, userCode: shown(typed), prefilled: typed !== '' }));
+    const flash = page.flash();
+    return sendPage(reply, 200, verificationPage({ ...view, userCode: shown(typed), prefilled: typed !== '', flash }));
   });
 
   app.post('/oauth/device', guarded, async (request: FastifyRequest, reply: FastifyReply) => {

@@ -42,6 +42,7 @@ export async function guideRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       user: page.user,
       csrfToken: page.user && page.csrfToken(),
       path: page.path,
+      flash: page.flash(),
       baseUrl: deps.config.publicUrl.replace(/\/+$/, ''),
       accessTokenTtl: deps.config.accessTokenTtl,
       applications,
