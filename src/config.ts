@@ -53,6 +53,13 @@ export interface Config {
   maxConnectionsPerAddress: number | undefined;
   /** MONBAN_CLIENT_CACHE: applications each server process keeps in memory (storage/application-cache.ts); 0 = none. */
   clientCacheSize: number;
+  /**
+   * MONBAN_MAIL_URL: the SMTP server that sends password reset links (nodemailer's `smtp://` or `smtps://` URL,
+   * accounts/password-resets.ts); unset = this server sends no mail. Never logged: it may hold a password.
+   */
+  mailUrl: string | undefined;
+  /** MONBAN_MAIL_FROM: the From of that mail; default `Monban <no-reply@HOST>`, HOST the public URL's host name. */
+  mailFrom: string;
 }
 
 /** At most `max` requests from one client address within `windowMs` (one entry of MONBAN_RATE_LIMIT). */
@@ -250,6 +257,37 @@ function clientCacheSize(env: Env): number {
   return positiveInteger(env, 'MONBAN_CLIENT_CACHE', 10_000, 10_000_000);
 }
 
+/**
+ * An `smtp://` or `smtps://` URL, as nodemailer's createTransport takes it. A refusal never quotes the URL, whose
+ * user information may hold the SMTP password.
+ */
+function mailUrl(env: Env): string | undefined {
+  const raw = env.MONBAN_MAIL_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('MONBAN_MAIL_URL', 'is not a valid smtp:// or smtps:// URL');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError('MONBAN_MAIL_URL', `must use smtp:// or smtps://, got "${url.protocol}"`);
+  }
+  if (url.hostname === '') throw new ConfigError('MONBAN_MAIL_URL', 'the SMTP URL names no host');
+  return raw;
+}
+
+/** `Name <address>` or a bare address, on one line (a line break would let it add headers to the mail). */
+function mailFrom(env: Env, publicUrl: string): string {
+  const raw = (env.MONBAN_MAIL_FROM ?? '').trim();
+  if (raw === '') return `Monban <no-reply@${new URL(publicUrl).hostname}>`;
+  if (/[\r\n]/.test(raw)) throw new ConfigError('MONBAN_MAIL_FROM', 'must be one line');
+  if (!/^(?:[^<>@]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(raw)) {
+    throw new ConfigError('MONBAN_MAIL_FROM', `must be an address or "Name <address>", got "${raw}"`);
+  }
+  return raw;
+}
+
 function optionalPort(env: Env, name: string): number | undefined {
   return env[name] === undefined || env[name] === '' ? undefined : positiveInteger(env, name, 0, 65535);
 }
@@ -260,11 +298,12 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   if (metricsPort === port) throw new ConfigError('MONBAN_METRICS_PORT', `must differ from PORT (${port})`);
   const host = env.HOST === undefined || env.HOST === '' ? (defaults.host ?? 'localhost') : env.HOST;
   const requestTimeout = positiveInteger(env, 'MONBAN_REQUEST_TIMEOUT', 30, 3600);
+  const base = publicUrl(env, port);
   return {
     port,
     host,
     databaseUrl: databaseUrl(env),
-    publicUrl: publicUrl(env, port),
+    publicUrl: base,
     accessTokenTtl: positiveInteger(env, 'MONBAN_ACCESS_TOKEN_TTL', 86400),
     codeTtl: positiveInteger(env, 'MONBAN_CODE_TTL', 1800),
     refreshReuseGrace: refreshReuseGrace(env),
@@ -285,5 +324,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
     headersTimeout: headersTimeout(env, requestTimeout),
     maxConnectionsPerAddress: maxConnectionsPerAddress(env),
     clientCacheSize: clientCacheSize(env),
+    mailUrl: mailUrl(env),
+    mailFrom: mailFrom(env, base),
   };
 }

@@ -45,6 +45,8 @@ describe('loadConfig', () => {
       headersTimeout: 10,
       maxConnectionsPerAddress: 256,
       clientCacheSize: 10_000,
+      mailUrl: undefined,
+      mailFrom: 'Monban <no-reply@localhost>',
     });
   });
 
@@ -67,6 +69,8 @@ describe('loadConfig', () => {
       MONBAN_CLEANUP_INTERVAL: '',
       MONBAN_CLEANUP_BATCH_SIZE: '',
       MONBAN_CLIENT_CACHE: '',
+      MONBAN_MAIL_URL: '',
+      MONBAN_MAIL_FROM: '',
     };
     assert.deepEqual(loadConfig(empty), loadConfig({}));
   });
@@ -90,6 +94,8 @@ describe('loadConfig', () => {
       MONBAN_HEADERS_TIMEOUT: '15',
       MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '64',
       MONBAN_CLIENT_CACHE: '500',
+      MONBAN_MAIL_URL: 'smtps://monban:secret@mail.example:465',
+      MONBAN_MAIL_FROM: 'Auth <auth@example.org>',
     });
     assert.deepEqual(config, {
       port: 8080,
@@ -118,7 +124,24 @@ describe('loadConfig', () => {
       headersTimeout: 15,
       maxConnectionsPerAddress: 64,
       clientCacheSize: 500,
+      mailUrl: 'smtps://monban:secret@mail.example:465',
+      mailFrom: 'Auth <auth@example.org>',
     });
+  });
+
+  it('reads the mail settings; the default From is at the public URL\'s host; a refusal never quotes the URL', () => {
+    assert.equal(loadConfig({ MONBAN_MAIL_URL: 'smtp://mail.example:587' }).mailUrl, 'smtp://mail.example:587');
+    const at = loadConfig({ MONBAN_PUBLIC_URL: 'https://Auth.Example:8443/monban' });
+    assert.equal(at.mailFrom, 'Monban <no-reply@auth.example>');
+    assert.equal(loadConfig({ MONBAN_MAIL_FROM: 'no-reply@example.org' }).mailFrom, 'no-reply@example.org');
+    const invalid = 'is not a valid smtp:// or smtps:// URL';
+    const ftp = { MONBAN_MAIL_URL: 'ftp://user:hunter2@mail.example' };
+    assertRefused(ftp, 'MONBAN_MAIL_URL', 'must use smtp:// or smtps://, got "ftp:"');
+    assertRefused({ MONBAN_MAIL_URL: 'smtp://user:hunter2@[bad' }, 'MONBAN_MAIL_URL', invalid);
+    assertRefused({ MONBAN_MAIL_URL: 'mail.example' }, 'MONBAN_MAIL_URL', invalid);
+    const from = 'must be an address or "Name <address>", got "Monban"';
+    assertRefused({ MONBAN_MAIL_FROM: 'Monban' }, 'MONBAN_MAIL_FROM', from);
+    assertRefused({ MONBAN_MAIL_FROM: 'a@b.example\nBcc: x@y.example' }, 'MONBAN_MAIL_FROM', 'must be one line');
   });
 
   it('takes the caller defaults for port, host and log level, which the variables still override', () => {

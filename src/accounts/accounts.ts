@@ -37,7 +37,8 @@ export const PASSWORD_MAX = 128;
 const NICKNAME = /^[\p{L}\p{N}_.-]{2,20}$/u;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function checkPassword(password: string): void {
+/** Monban's password rule (PASSWORD_MIN to PASSWORD_MAX characters): a sign-up, a change and a reset alike. */
+export function checkPassword(password: string): void {
   if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
     throw new RegistrationError(
       'password',
@@ -128,9 +129,9 @@ export async function checkCredentials(
 
 /**
  * An administrator sets a user's password (`monban users set-password`): for an account imported without one
- * (docs/import.md), since Monban has no reset by e-mail. Monban's password rules apply. Returns false when there is
- * no such user. Whoever was signed in with the old password, if any, is signed out (ASVS 7.4.3); applications keep
- * their tokens, as a password change may choose to.
+ * (docs/import.md), or with `monban users reset-link` the user sets it (accounts/password-resets.ts). Monban's
+ * password rules apply. Returns false when there is no such user. Whoever was signed in with the old password, if
+ * any, is signed out (ASVS 7.4.3); applications keep their tokens, as a password change may choose to.
  */
 export async function setPassword(stores: Stores, nickname: string, password: string, now: number): Promise<boolean> {
   checkPassword(password);
@@ -179,14 +180,28 @@ export async function changePassword(
   const passwordHash = await hashPassword(change.password);
   const signedOut = await stores.transaction(async (tx) => {
     await tx.users.updatePassword(user.id, passwordHash, now);
-    await tx.sessions.deleteAllForUser(user.id, keepSessionHash);
-    if (change.keepApplications) return [];
-    // Codes first: revoking one waits for an exchange of it in progress, whose new token the tokens' revocation
-    // that follows then sees.
-    const withCodes = await tx.codes.revokeAllOfUser(user.id, now);
-    const withDevices = await tx.deviceCodes.withdrawApprovals(user.id, undefined, now);
-    const withTokens = await tx.tokens.revokeAllOfUser(user.id, now);
-    return [...withCodes, ...withDevices, ...withTokens];
+    return signOutEverywhere(tx, user.id, keepSessionHash, change.keepApplications, now);
   });
-  return { changed: true, applicationsSignedOut: new Set(signedOut).size };
+  return { changed: true, applicationsSignedOut: signedOut };
+}
+
+/**
+ * What a new password ends, inside its transaction: every session of the user but `keepSessionHash`, and, unless
+ * `keepApplications`, every token and unredeemed code of the user. Returns how many applications were signed out.
+ */
+export async function signOutEverywhere(
+  tx: Stores,
+  userId: number,
+  keepSessionHash: string | undefined,
+  keepApplications: boolean,
+  now: number,
+): Promise<number> {
+  await tx.sessions.deleteAllForUser(userId, keepSessionHash);
+  if (keepApplications) return 0;
+  // Codes first: revoking one waits for an exchange of it in progress, whose new token the tokens' revocation
+  // that follows then sees.
+  const withCodes = await tx.codes.revokeAllOfUser(userId, now);
+  const withDevices = await tx.deviceCodes.withdrawApprovals(userId, undefined, now);
+  const withTokens = await tx.tokens.revokeAllOfUser(userId, now);
+  return new Set([...withCodes, ...withDevices, ...withTokens]).size;
 }

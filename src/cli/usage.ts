@@ -17,10 +17,13 @@ Commands:
                                 on the API (--quota none: no quota)
   audit [--user NICK] [--app CLIENT_ID] [--type TYPE[,TYPE]] [--since 24h|7d|2026-12-01] [--limit N] [--json]
                                 List security events, newest first (default 100); --json: one object a line
-  cleanup [--json]              Delete expired codes, requests, device codes and sessions, and tokens past
-                                MONBAN_TOKEN_RETENTION; prints how many of each it removed
+  cleanup [--json]              Delete expired codes, requests, device codes, sessions and password resets,
+                                and tokens past MONBAN_TOKEN_RETENTION; prints how many of each it removed
   users set-password --nickname NICK --password PASS
                                 Set an account's password (an imported account without one, say)
+  users reset-link --nickname NICK [--json]
+                                Print a link with which the user sets a new password (once, within an
+                                hour; for a server without MONBAN_MAIL_URL, or an account without email)
   import doorkeeper --from URL (--pepper PEPPER | --no-pepper) [--dry-run]
                                 Move a Doorkeeper (Shikimori) database, postgres:// URL or SQLite file, into
                                 this one: applications, users, live codes and tokens, password hashes; run

@@ -11,7 +11,7 @@ import type { CookiePolicy } from './session.js';
  */
 export const FLASH_COOKIE = '_monban_flash';
 
-const FLASHES = ['account_created'] as const;
+const FLASHES = ['account_created', 'password_set'] as const;
 export type Flash = (typeof FLASHES)[number];
 
 export function setFlash(reply: FastifyReply, flash: Flash, policy: CookiePolicy): void {
@@ -25,5 +25,7 @@ export function takeFlash(request: FastifyRequest, reply: FastifyReply, locale: 
   if (value === undefined) return undefined;
   reply.clearCookie(FLASH_COOKIE, { path: '/' });
   if (value === 'account_created' && user) return t(locale, 'accountCreated', { nickname: user.nickname });
+  // After a password reset, on the sign-in page (routes/password-reset.ts).
+  if (value === 'password_set') return t(locale, 'passwordSet');
   return undefined;
 }

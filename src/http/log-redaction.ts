@@ -16,6 +16,8 @@ const SECRET_PARAMS = new Set([
   'user_code',
   // The device consent page's address carries the kept request's id (routes/device.ts), bound to its session.
   'request_id',
+  // A password reset link (accounts/password-resets.ts): whoever has it sets the account's password.
+  'reset_password_token',
 ]);
 
 const REDACTED = '[REDACTED]';

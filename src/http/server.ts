@@ -23,6 +23,7 @@ import { authorizeRoutes } from './routes/authorize.js';
 import { deviceRoutes } from './routes/device.js';
 import { guideRoutes } from './routes/guide.js';
 import { metadataRoutes } from './routes/metadata.js';
+import { passwordResetRoutes } from './routes/password-reset.js';
 import { profileRoutes } from './routes/profile.js';
 import { staticRoutes } from './routes/static.js';
 import { tokenRoutes } from './routes/token.js';
@@ -102,6 +103,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     await pages.register(async (scope) => deviceRoutes(scope, deps));
     await pages.register(async (scope) => accountRoutes(scope, deps));
     await pages.register(async (scope) => accountSettingsRoutes(scope, deps));
+    await pages.register(async (scope) => passwordResetRoutes(scope, deps));
     await pages.register(async (scope) => applicationRoutes(scope, deps));
     await pages.register(async (scope) => applicationIconRoutes(scope, deps));
     await pages.register(async (scope) => staticRoutes(scope, deps));

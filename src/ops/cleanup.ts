@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { passwordResetCleanupTask } from '../accounts/password-resets.js';
 import { auditCleanupTask } from '../audit/retention.js';
 import type { Config } from '../config.js';
 import { runCleanup, storeCleanupTasks, type CleanupResult, type CleanupTask } from '../core/cleanup.js';
@@ -19,6 +20,7 @@ const BATCHES_PER_RUN = 100;
 export function cleanupTasks(stores: Stores, config: Config): CleanupTask[] {
   return [
     ...storeCleanupTasks(stores, { tokenRetention: config.tokenRetention }),
+    passwordResetCleanupTask(stores.passwordResets),
     auditCleanupTask(stores.audit, config.auditRetention),
   ];
 }

@@ -17,6 +17,7 @@ export interface Database {
   leases: LeasesTable;
   audit_events: AuditEventsTable;
   secret_reveals: SecretRevealsTable;
+  password_resets: PasswordResetsTable;
   import_map: ImportMapTable;
   application_icons: ApplicationIconsTable;
   /** SQLite only (migration 014): PostgreSQL notifies instead. */
@@ -258,4 +259,16 @@ export interface UserRatesTable {
   last_application_id: number | null;
   created_at: number;
   updated_at: number;
+}
+
+/** Migration 016 (accounts/password-resets.ts). */
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** The SHA-256 of the link's random token (core/secrets.ts), never the token. */
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  /** When the link set a password, or a newer reset of the user made it void; null while it may be used. */
+  used_at: number | null;
 }

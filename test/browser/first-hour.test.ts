@@ -3,15 +3,18 @@ import { after, before, describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import {
+  authorizeOob,
   BrowserSite,
   browserSuite,
   DESKTOP,
   OOB,
+  openAuthorization,
   OtherOrigin,
   PASSWORD,
   PHONE,
   registerApplication,
   screenshot,
+  sendOnGuide,
   sidewaysOverflow,
   signIn,
   type RegisteredApp,
@@ -41,6 +44,44 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
+/**
+ * Controls on this page that share an accessible name: buttons and fields named alike, or links named alike that
+ * lead to different places (two links to one place under one name are fine). Only what is rendered counts (a
+ * closed menu's links are not); names are computed the way this markup gives them: aria-label, aria-labelledby,
+ * the label, a button's value, else the text.
+ */
+async function sameNamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const text = (value: string | null | undefined) => (value ?? '').replace(/\s+/g, ' ').trim();
+    const nameOf = (element: HTMLElement): string => {
+      const label = element.getAttribute('aria-label');
+      if (label) return text(label);
+      const ids = element.getAttribute('aria-labelledby');
+      if (ids) return text(ids.split(/\s+/).map((id) => document.getElementById(id)?.textContent).join(' '));
+      const labels = (element as HTMLInputElement).labels;
+      if (labels && labels.length > 0) return text([...labels].map((l) => l.textContent).join(' '));
+      const isButton = element instanceof HTMLInputElement && ['submit', 'button'].includes(element.type);
+      if (isButton) return text((element as HTMLInputElement).value);
+      return text(element.innerText);
+    };
+    const seen = new Map<string, string>();
+    const repeated = new Set<string>();
+    const controls = document.querySelectorAll<HTMLElement>(
+      'a[href], button, input:not([type="hidden"]), select, textarea, summary',
+    );
+    for (const control of controls) {
+      if (!control.checkVisibility()) continue;
+      const kind = control instanceof HTMLAnchorElement ? 'link' : control.tagName.toLowerCase();
+      const key = `${kind} "${nameOf(control)}"`;
+      const where = control instanceof HTMLAnchorElement ? control.href : control.id || 'x';
+      const before = seen.get(key);
+      if (before !== undefined && (kind !== 'link' || before !== where)) repeated.add(key);
+      seen.set(key, where);
+    }
+    return [...repeated];
+  });
+}
+
 /** Signs in with the form's field ids, whatever the page's language. */
 async function signInAnyLanguage(page: Page, nickname: string): Promise<void> {
   await page.goto('/users/sign_in');
@@ -49,18 +90,29 @@ async function signInAnyLanguage(page: Page, nickname: string): Promise<void> {
   await Promise.all([page.waitForURL((url) => url.pathname === '/'), page.locator('form#sign_in button').click()]);
 }
 
-/** Exchanges a code at the token endpoint and calls whoami, as the application would. */
-async function whoamiUrl(site: BrowserSite, app: RegisteredApp, code: string): Promise<string> {
+/** The code on the out-of-band code page. */
+async function shownCode(page: Page): Promise<string> {
+  assert.match(new URL(page.url()).pathname, /^\/oauth\/authorize\/[\w-]{43}$/);
+  return (await page.locator('#authorization_code').textContent())?.trim() ?? '';
+}
+
+/** Exchanges a code at the token endpoint, as the application would; returns the access token. */
+async function exchangeCode(site: BrowserSite, app: RegisteredApp, code: string, redirectUri: string) {
   const form = new URLSearchParams({
     grant_type: 'authorization_code',
     client_id: app.clientId,
     client_secret: app.clientSecret,
     code,
-    redirect_uri: OOB,
+    redirect_uri: redirectUri,
   });
-  const token = (await (await fetch(`${site.url}/oauth/token`, { method: 'POST', body: form })).json()) as {
-    access_token: string;
-  };
+  const response = await fetch(`${site.url}/oauth/token`, { method: 'POST', body: form });
+  assert.equal(response.status, 200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** Exchanges a code at the token endpoint and calls whoami, as the application would. */
+async function whoamiUrl(site: BrowserSite, app: RegisteredApp, code: string): Promise<string> {
+  const token = { access_token: await exchangeCode(site, app, code, OOB) };
   const headers = { authorization: `Bearer ${token.access_token}` };
   const me = await fetch(`${site.url}/api/users/whoami`, { headers });
   return ((await me.json()) as { url: string }).url;
@@ -215,7 +267,7 @@ describe(SUITE, browserSuite(), () => {
    * Every page a person meets, in order: signed out, then signed in (as yui, who owns one application). Each is
    * reached as a person reaches it; the credentials page needs a fresh application each time.
    */
-  async function visitEveryPage(page: Page, check: (name: string) => Promise<void>): Promise<void> {
+  async function visitEveryPage(page: Page, screen: string, check: (name: string) => Promise<void>): Promise<void> {
     for (const [name, path] of [
       ['home', '/'],
       ['sign-in', '/users/sign_in'],
@@ -223,10 +275,16 @@ describe(SUITE, browserSuite(), () => {
       ['guide-guest', '/oauth'],
       ['not-found', '/no/such/page'],
       ['profile', '/mei'],
+      ['forgot-password', '/users/password/new'],
+      ['reset-link-invalid', '/users/password/edit?reset_password_token=used-or-expired'],
     ] as const) {
       await page.goto(path);
       await check(name);
     }
+    // The new password's form, through a link an administrator printed (`monban users reset-link`).
+    const reset = new URL((await site.cli<{ link: string }>(['users', 'reset-link', '--nickname', 'mei'])).link);
+    await page.goto(`${reset.pathname}${reset.search}`);
+    await check('reset-password');
     // The sign-in page an authorization request leads to, naming the application.
     await page.goto(authorizePath(app, `${client.url}/cb`));
     await check('sign-in-asking');
@@ -257,7 +315,8 @@ describe(SUITE, browserSuite(), () => {
     // A form with errors, the credentials page (and its reload), the edit and delete pages of one's own application.
     await page.goto('/oauth/applications/new');
     await page.locator('#application_redirect_uri').fill('http://not-https.example/cb');
-    await page.locator('#application_name').fill('Form');
+    // Named after the screen: one name for two of yui's applications would be two links of one name.
+    await page.locator('#application_name').fill(`Form ${screen}`);
     await page.locator('form#application button[type="submit"]').click();
     await page.locator('#application_redirect_uri_errors').waitFor();
     await check('application-form-errors');
@@ -288,13 +347,97 @@ describe(SUITE, browserSuite(), () => {
       const page = await context.newPage();
       const found: string[] = [];
       const checked: string[] = [];
-      await visitEveryPage(page, async (name) => {
+      await visitEveryPage(page, screen.name, async (name) => {
         checked.push(name);
         for (const violation of await seriousViolations(page)) found.push(`${name} (${page.url()}): ${violation}`);
+        for (const control of await sameNamedControls(page)) found.push(`${name}: two controls named ${control}`);
         if (screen.viewport === PHONE) assert.equal(await sidewaysOverflow(page), 0, `${name} fits 375 px`);
       });
-      assert.equal(checked.length, 27);
+      assert.equal(checked.length, 30);
       assert.deepEqual(found, []);
+      assert.deepEqual(site.consoleErrors, []);
+      await context.close();
+    });
+  }
+
+  it('names each Revoke access button of the list after its application', async () => {
+    await site.createUser('sora');
+    const page = await site.page();
+    await signIn(page, 'sora');
+    // Access is a token: each code is exchanged.
+    await page.goto(authorizePath(app, `${client.url}/cb`));
+    await Promise.all([
+      page.waitForURL((url) => url.href.startsWith(`${client.url}/cb?`)),
+      page.locator('#authorize_button').click(),
+    ]);
+    await exchangeCode(site, app, new URL(page.url()).searchParams.get('code') ?? '', `${client.url}/cb`);
+    await page.goto(authorizePath(oobApp, OOB));
+    await exchangeCode(site, oobApp, await authorizeOob(page), OOB);
+    await page.goto('/oauth/applications');
+    assert.equal(await page.getByRole('button', { name: 'Revoke access: Anime tracker' }).count(), 1);
+    assert.equal(await page.getByRole('button', { name: 'Revoke access: Desktop app' }).count(), 1);
+    assert.deepEqual(await sameNamedControls(page), []);
+    assert.deepEqual(await seriousViolations(page), []);
+    assert.deepEqual(site.consoleErrors, []);
+  });
+
+  it('says "Account created" on whichever page signing up leads back to, and only there', async () => {
+    const returns = [
+      '/',
+      '/oauth/applications',
+      '/oauth/applications/new',
+      '/oauth',
+      '/oauth/device',
+      '/users/edit',
+      authorizePath(app, `${client.url}/cb`),
+    ];
+    // One sign-up each, the languages in turn: an address may make 10 accounts in 15 minutes.
+    for (const [i, returnTo] of returns.entries()) {
+      const locale = i % 2 === 0 ? 'en-GB' : 'ru-RU';
+      const nickname = `new${i}`;
+      const page = await site.page({ locale });
+      await page.goto(`/users/sign_up?return_to=${encodeURIComponent(returnTo)}`);
+      await page.locator('#nickname').fill(nickname);
+      await page.locator('#password').fill(PASSWORD);
+      await Promise.all([
+        page.waitForURL((url) => !url.pathname.startsWith('/users/sign_up')),
+        page.locator('form#sign_up button').click(),
+      ]);
+      assert.equal(new URL(page.url()).pathname, returnTo.split('?')[0], returnTo);
+      const expected =
+        locale === 'en-GB'
+          ? `Account created. Welcome, @${nickname}!`
+          : `Аккаунт создан. Добро пожаловать, @${nickname}!`;
+      assert.equal(await page.locator('#flash').textContent(), expected, returnTo);
+      assert.equal(await page.locator('#flash').getAttribute('role'), 'status');
+      // Once: the next page has no such message.
+      await page.goto('/');
+      assert.equal(await page.locator('#flash').count(), 0, `${returnTo}, then the home page`);
+      await page.context().close();
+    }
+    assert.deepEqual(site.consoleErrors, []);
+  });
+
+  for (const screen of SCREENS) {
+    it(`the guide, filled in up to the refresh (the README's picture), passes axe-core: ${screen.name}`, async () => {
+      const context = await site.context({ locale: screen.locale, viewport: screen.viewport });
+      const page = await context.newPage();
+      await signInAnyLanguage(page, 'mei');
+      await page.goto(`/oauth?application_id=${oobApp.id}`);
+      await page.locator('#guide_scope_user_rates').check();
+      // The first time, the consent page; after that mei has authorized these scopes, and the code comes at once.
+      const tab = await openAuthorization(page);
+      const asked = (await tab.locator('#authorize_button').count()) > 0;
+      const code = asked ? await authorizeOob(tab) : await shownCode(tab);
+      await tab.close();
+      await page.locator('#guide_client_secret').fill(oobApp.clientSecret);
+      await page.locator('#guide_code').fill(code);
+      assert.equal((await sendOnGuide(page, 'request_token', 'token_response')).status, 200);
+      assert.equal((await sendOnGuide(page, 'call_whoami', 'whoami_response')).status, 200);
+      assert.equal((await sendOnGuide(page, 'refresh_token', 'refresh_response')).status, 200);
+      assert.deepEqual(await seriousViolations(page), []);
+      assert.deepEqual(await sameNamedControls(page), []);
+      if (screen.viewport === PHONE) assert.equal(await sidewaysOverflow(page), 0);
       assert.deepEqual(site.consoleErrors, []);
       await context.close();
     });

@@ -84,12 +84,14 @@ describe('monban cleanup', () => {
     assert.deepEqual(run, {
       code: 0,
       stdout:
-        'tokens: 3\nauthorization codes: 0\nauthorization requests: 0\ndevice codes: 0\nsessions: 2\naudit events: 0\n',
+        'tokens: 3\nauthorization codes: 0\nauthorization requests: 0\ndevice codes: 0\nsessions: 2\npassword resets: 0\n' +
+        'audit events: 0\n',
       stderr: '',
     });
     const again = await runCli(['cleanup'], env);
     const none =
-      'tokens: 0\nauthorization codes: 0\nauthorization requests: 0\ndevice codes: 0\nsessions: 0\naudit events: 0\n';
+      'tokens: 0\nauthorization codes: 0\nauthorization requests: 0\ndevice codes: 0\nsessions: 0\npassword resets: 0\n' +
+      'audit events: 0\n';
     assert.deepEqual(again, { code: 0, stdout: none, stderr: '' });
     await withStores(async (stores) => {
       assert.ok(await stores.tokens.findByRefreshToken('r-kept'));
@@ -107,6 +109,7 @@ describe('monban cleanup', () => {
       ['authorization_requests', 0],
       ['device_codes', 0],
       ['sessions', 2],
+      ['password_resets', 0],
       ['audit_events', 0],
     ]);
   });

@@ -80,6 +80,7 @@ describe('monban CLI', () => {
           'leases',
           'monban_migrations',
           'monban_migrations_lock',
+          'password_resets',
           'secret_reveals',
           'server_keys',
           'sessions',

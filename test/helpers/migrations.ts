@@ -15,6 +15,7 @@ export const MIGRATIONS = [
   '013_application_icons',
   '014_application_cache',
   '015_access_token_indexes',
+  '016_password_resets',
 ];
 
 /** What `monban migrate` prints on a fresh database. */

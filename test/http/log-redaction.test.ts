@@ -25,6 +25,17 @@ describe('redactUrl: what a log line may show of a request URL', () => {
     assert.ok(!redactUrl(inQuery).includes('SECRET'));
   });
 
+  it('redacts a password reset link\'s token, in its page\'s address and inside return_to', () => {
+    const TOKEN = 'Rst0ken-abcdefghijklmnopqrstuvwxyz012345678';
+    assert.equal(
+      redactUrl(`/users/password/edit?reset_password_token=${TOKEN}`),
+      '/users/password/edit?reset_password_token=[REDACTED]',
+    );
+    const nested = `/locale?to=en&return_to=${encodeURIComponent(`/users/password/edit?reset_password_token=${TOKEN}`)}`;
+    assert.ok(!redactUrl(nested).includes(TOKEN), redactUrl(nested));
+    assert.ok(!redactUrl(`/users/password/edit?RESET_PASSWORD_TOKEN=${TOKEN}`).includes(TOKEN));
+  });
+
   it('redacts a return_to it cannot decode rather than print it', () => {
     assert.equal(redactUrl('/locale?return_to=%E0%A4%A'), '/locale?return_to=[REDACTED]');
   });

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { createMonban, type Monban } from '../../src/app.js';
 import { registerUser } from '../../src/accounts/accounts.js';
+import { createPasswordReset } from '../../src/accounts/password-resets.js';
 import { loadConfig } from '../../src/config.js';
 import { importDoorkeeper, type ImportOptions } from '../../src/import/doorkeeper/import.js';
 import type { Progress } from '../../src/import/doorkeeper/progress.js';
@@ -308,12 +309,25 @@ function importSuite(name: string, setUp: (rows: ReturnType<typeof makeRows>['ro
       assert.match(await hashOf('user4'), /^\$argon2id\$/);
     });
 
-    test('a user imported without a password is told to ask for one', async () => {
+    test('a user imported without a password is told to set one through a reset, and can', async () => {
       const browser = new Browser(monban.server);
       const page = await browser.get('/users/sign_in');
       const response = await browser.submit(page.body, 'form', { nickname: 'user10', password: 'anything' });
       assert.equal(response.statusCode, 401);
       assert.match(response.body, /без пароля|without a password/);
+      assert.match(response.body, /<a href="\/users\/password\/new" id="set_password_link">/);
+      // What `monban users reset-link` gives an administrator (this server sends no mail).
+      const found = await monban.ctx.stores.users.findByNickname('user10');
+      assert.ok(found);
+      const token = await createPasswordReset(monban.ctx.stores, found.user.id, clock.now());
+      const form = await browser.get(`/users/password/edit?reset_password_token=${token}`);
+      assert.equal(form.statusCode, 200);
+      // Ticked for an account that had no password: its applications stay signed in.
+      assert.match(/<input type="checkbox" id="keep_applications"[^>]*>/.exec(form.body)?.[0] ?? '', /\schecked>$/);
+      const password = 'a password of my own';
+      const set = await browser.submit(form.body, 'form#reset_password', { password, password_confirmation: password });
+      assert.equal(set.statusCode, 303);
+      await new Browser(monban.server).signIn('user10', password);
     });
 
     test('a second run changes nothing and reports what it skipped', async () => {

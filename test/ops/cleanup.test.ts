@@ -146,7 +146,7 @@ describe('the server cleanup schedule', () => {
       assert.equal(lines.length, 1, JSON.stringify(lines));
       const [line] = lines;
       const removed = line?.cleanup as Record<string, number>;
-      assert.deepEqual(Object.keys(removed), [...OAUTH_KINDS, 'audit_events']);
+      assert.deepEqual(Object.keys(removed), [...OAUTH_KINDS, 'password_resets', 'audit_events']);
       assert.deepEqual(OAUTH_KINDS.map((kind) => removed[kind]), [1, 1, 1, 0, 1]);
       const total = Object.values(removed).reduce((a, b) => a + b, 0);
       assert.equal(line?.msg, `cleanup removed ${total} rows`);

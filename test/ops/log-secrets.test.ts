@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { createPasswordReset } from '../../src/accounts/password-resets.js';
 import { Browser, decodeEntities } from '../helpers/browser.js';
 import { PASSWORD, TestMonban } from '../helpers/monban.js';
 import { LogCapture } from './support.js';
@@ -68,6 +69,8 @@ describe('logs: no code, token, secret or password on any route, however it is s
     secrets.set('access_token', tokens.access_token);
     secrets.set('refresh_token', tokens.refresh_token);
     secrets.set('code_verifier', 'verifier-4c1f8e0b9a7d6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1');
+    // A password reset link's token (accounts/password-resets.ts), unused: every reset route is walked with it.
+    secrets.set('reset_password_token', await createPasswordReset(t.stores, alice.id, t.clock.now()));
     for (const [name, value] of browser.cookies) secrets.set(`cookie ${name}`, value);
 
     // The code page, every spelling the router takes and some it does not, alone and nested in return_to.
@@ -131,6 +134,7 @@ describe('logs: no code, token, secret or password on any route, however it is s
       code,
       client_secret: app.clientSecret,
       code_verifier: secrets.get('code_verifier') ?? '',
+      reset_password_token: secrets.get('reset_password_token') ?? '',
       password: PASSWORD,
       current_password: PASSWORD,
       password_confirmation: PASSWORD,
@@ -145,6 +149,7 @@ describe('logs: no code, token, secret or password on any route, however it is s
       refresh_token: tokens.refresh_token,
       token: tokens.access_token,
       code_verifier: secrets.get('code_verifier') ?? '',
+      reset_password_token: secrets.get('reset_password_token') ?? '',
       nickname: 'alice',
       password: PASSWORD,
       current_password: PASSWORD,
@@ -210,6 +215,8 @@ describe('logs: no code, token, secret or password on any route, however it is s
       'POST /users/sign_in',
       'POST /users/sign_up',
       'POST /users/password',
+      'GET /users/password/edit',
+      'POST /users/password/edit',
       'GET /locale',
     ];
     for (const route of carriers) assert.ok(requested.has(route), route);

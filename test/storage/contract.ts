@@ -4,6 +4,7 @@ import { NicknameTaken, type DeviceDecision, type NewDeviceCode, type Stores } f
 import { cleanupContract } from './cleanup-contract.js';
 import { auditContract } from './audit-contract.js';
 import { grantStatementsContract } from './grant-statements-contract.js';
+import { passwordResetsContract } from './password-resets-contract.js';
 
 export interface Backend {
   stores: Stores;
@@ -1257,5 +1258,6 @@ export function storeContract(
     cleanupContract(open, openTwin);
     grantStatementsContract(open, openTwin);
     auditContract(open);
+    passwordResetsContract(open, openTwin);
   });
 }

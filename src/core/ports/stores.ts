@@ -35,6 +35,11 @@ export interface UserStore {
   findById(id: number): Promise<User | undefined>;
   /** By the same key; a look-alike of a nickname finds its account. */
   findByNickname(nickname: string): Promise<{ user: User; passwordHash: string } | undefined>;
+  /**
+   * At most `limit` accounts with this email address, compared in lower case (SQL's lower(), ASCII on SQLite), by
+   * id: a password reset asked for by email (accounts/password-resets.ts).
+   */
+  findByEmail(email: string, limit: number): Promise<User[]>;
   touchLastOnline(id: number, at: number): Promise<void>;
   updatePassword(id: number, passwordHash: string, at: number): Promise<void>;
   /**
@@ -360,8 +365,34 @@ export interface Stores {
   serverKeys: ServerKeyStore;
   userRates: UserRateStore;
   applicationIcons: ApplicationIconStore;
+  passwordResets: PasswordResetStore;
   /** Runs fn with stores bound to one transaction: all of its writes land, or none. */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
+}
+
+/** A password reset link's row (migration 016, accounts/password-resets.ts): its token is stored hashed. */
+export interface NewPasswordReset {
+  userId: number;
+  tokenHash: string;
+  at: number;
+  expiresAt: number;
+}
+
+export interface PasswordResetStore {
+  /**
+   * Stores a new reset, and makes void (used as of `at`) every earlier unused reset of the same user, at once: the
+   * newest link is the only one that works.
+   */
+  create(reset: NewPasswordReset): Promise<void>;
+  /** The user of the unused reset with this hash that is unexpired at `now`; nothing is written. */
+  findUsable(tokenHash: string, now: number): Promise<number | undefined>;
+  /**
+   * Marks the unused reset with this hash that is unexpired at `now` as used, and returns its user's id. Of any
+   * number of concurrent callers, in any number of processes, exactly one gets it; the others get undefined.
+   */
+  consume(tokenHash: string, now: number): Promise<number | undefined>;
+  /** Deletes at most `limit` resets that expired, or were used, before `before`; returns how many (core/cleanup.ts). */
+  deleteExpired(before: number, limit: number): Promise<number>;
 }
 
 export interface NewPendingAuthorization {

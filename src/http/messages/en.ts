@@ -53,7 +53,11 @@ export const EN = {
   badCredentials: 'Invalid nickname or password.',
   noPasswordYet:
     'This account was moved here without a password (it signed in through another site). ' +
-    'Ask an administrator to set one for you, then sign in with it.',
+    'Set one through a password reset, then sign in with it.',
+  noPasswordYetNoMail:
+    'This account was moved here without a password (it signed in through another site). ' +
+    'Ask an administrator for a reset link, set a password with it, then sign in with it.',
+  setPasswordLink: 'Set a password',
   tooManySignIns: 'Too many failed sign-ins. Try again later.',
   tooManySignUps: 'Too many accounts were created from your network. Try again later.',
   noAccount: 'No account yet?',
@@ -75,6 +79,30 @@ export const EN = {
     'Changing the password signs every application out of your account, unless you tick this box.',
   applicationsSignedOut: 'Applications signed out: {count}.',
   applicationsKept: 'Applications stay signed in.',
+
+  // Password reset (accounts/password-resets.ts)
+  forgotPassword: 'Forgot your password?',
+  forgotPasswordIntro:
+    'Enter your nickname or email address. If the account has an email address, a link to set a new password ' +
+    'is sent to it.',
+  nicknameOrEmail: 'Nickname or email',
+  sendResetLink: 'Send the link',
+  resetRequested:
+    'If that account has an email address, a link to set a new password was sent to it; it works once, within an hour.',
+  resetNoMail:
+    'This server sends no mail. Ask an administrator for a link to set a new password (monban users reset-link).',
+  tooManyResets: 'Too many requests for a new password from your network. Try again later.',
+  setPasswordTitle: 'Set a new password',
+  setPassword: 'Set the password',
+  resetInvalidTitle: 'This link does not work',
+  reset_invalid: 'This link is invalid, used or expired.',
+  requestNewLink: 'Ask for a new link',
+  keepApplicationsResetHint:
+    'Setting a password signs every application out of your account, unless you tick this box.',
+  keepApplicationsImportedHint:
+    'Ticked for you: your account had no password yet, so the applications you signed in to through the other ' +
+    'site stay signed in.',
+  passwordSet: 'Your password was set; sign in with it.',
 
   // Applications (compatibility.md §3)
   applicationsTitle: 'OAuth applications',

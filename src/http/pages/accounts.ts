@@ -17,6 +17,10 @@ export interface AccountFormView {
   fieldErrors?: Partial<Record<'nickname' | 'password' | 'email', string[]>>;
   /** The name of the application whose authorization request sent the user here. */
   asking?: string | undefined;
+  /** Under the error, a link to set a password through a reset (an account imported without one). */
+  setPasswordLink?: boolean;
+  /** "Your password was set", after a password reset (http/flash.ts). */
+  flash?: string | undefined;
 }
 
 /** Reached from an authorization request: which application asks, before the user types a password for it. */
@@ -38,6 +42,9 @@ export function signInPage(view: AccountFormView): string {
   <h1>${t(locale, 'signIn')}</h1>
   ${askingNotice(view)}
   ${notice(view.error)}
+  ${view.setPasswordLink
+    ? html`<p><a href="/users/password/new" id="set_password_link">${t(locale, 'setPasswordLink')}</a></p>`
+    : ''}
   <form method="post" action="${path}" id="sign_in">
     ${csrfField(view.csrfToken)}
     <label for="nickname">${t(locale, 'nickname')}</label>
@@ -47,9 +54,10 @@ export function signInPage(view: AccountFormView): string {
     <input id="password" name="password" type="password" autocomplete="current-password" required>
     <button type="submit" class="primary">${t(locale, 'signIn')}</button>
   </form>
+  <p><a href="/users/password/new" id="forgot_password_link">${t(locale, 'forgotPassword')}</a></p>
   <p>${t(locale, 'noAccount')} <a href="/users/sign_up${returnQuery(view.returnTo)}">${t(locale, 'signUp')}</a></p>
 </section>`;
-  return layout({ locale, title: t(locale, 'signIn'), path }, body);
+  return layout({ locale, title: t(locale, 'signIn'), path, flash: view.flash }, body);
 }
 
 export function signUpPage(view: AccountFormView): string {
@@ -98,6 +106,8 @@ export interface SettingsView {
   keepApplications?: boolean;
   /** The user's latest security events (pages/security-events.ts), below the form. */
   securityEvents?: SafeHtml;
+  /** "Account created", when signing up led here (http/flash.ts). */
+  flash?: string | undefined;
 }
 
 /**
@@ -136,7 +146,7 @@ export function settingsPage(view: SettingsView): string {
 </section>
 ${view.securityEvents ?? ''}`;
   const frame = { locale, title: t(locale, 'settingsTitle'), user: view.user, csrfToken: view.csrfToken };
-  return layout({ ...frame, path: '/users/edit' }, body);
+  return layout({ ...frame, path: '/users/edit', flash: view.flash }, body);
 }
 
 export function homePage(

@@ -42,7 +42,8 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     const returnTo = safeReturnTo(request.query.return_to);
     if (page.user) return reply.code(302).header('location', returnTo).send();
     const asking = await askingApplication(deps, returnTo);
-    return sendPage(reply, 200, signInPage({ locale: page.locale, csrfToken: page.csrfToken(), returnTo, asking }));
+    const view = { locale: page.locale, csrfToken: page.csrfToken(), returnTo, asking, flash: page.flash() };
+    return sendPage(reply, 200, signInPage(view));
   });
 
   app.post<WithReturnTo>('/users/sign_in', guarded, async (request, reply) => {
@@ -72,10 +73,14 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       return sendPage(reply, 429, signInPage({ ...view, error: t(page.locale, 'tooManySignIns') }));
     }
     if (!user) {
-      // An account imported without a password (docs/import.md) is told so, rather than that its password is wrong.
+      // An account imported without a password (docs/import.md) is told so, rather than that its password is wrong,
+      // and where to set one: a reset (routes/password-reset.ts), by mail or through an administrator.
       const noPassword = 'problem' in signIn.result && signIn.result.problem === 'no_password';
-      const error = t(page.locale, noPassword ? 'noPasswordYet' : 'badCredentials');
-      return sendPage(reply, 401, signInPage({ ...view, error }));
+      if (noPassword) {
+        const error = t(page.locale, deps.config.mailUrl ? 'noPasswordYet' : 'noPasswordYetNoMail');
+        return sendPage(reply, 401, signInPage({ ...view, error, setPasswordLink: true }));
+      }
+      return sendPage(reply, 401, signInPage({ ...view, error: t(page.locale, 'badCredentials') }));
     }
     await startSession(deps.ctx, request, reply, user, deps.cookies);
     deps.ctx.events.withOrigin(requestOrigin(request)).emit({ type: 'sign_in.succeeded', userId: user.id });

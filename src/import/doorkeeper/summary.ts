@@ -12,7 +12,7 @@ export interface ImportSummary {
   applications: KindCounts;
   grants: KindCounts;
   tokens: KindCounts;
-  /** Imported users who have no password Monban can check (docs/import.md: they ask an administrator for one). */
+  /** Imported users who have no password Monban can check (docs/import.md: they set one through a password reset). */
   usersWithoutPassword: number;
   /** Imported users and applications that could not keep their source id (taken here) and got a new one. */
   renumbered: number;
@@ -61,7 +61,9 @@ export function formatSummary(summary: ImportSummary): string[] {
     );
   }
   if (summary.usersWithoutPassword > 0) {
-    lines.push(`  ${summary.usersWithoutPassword} imported users have no password: an administrator must set one.`);
+    lines.push(
+      `  ${summary.usersWithoutPassword} imported users have no password: they set one through a password reset.`,
+    );
   }
   if (summary.renumbered > 0) {
     lines.push(`  ${summary.renumbered} users or applications got a new id: their source id was taken here.`);

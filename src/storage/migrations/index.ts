@@ -15,6 +15,7 @@ import { doorkeeperImport } from './012_doorkeeper_import.js';
 import { applicationIcons } from './013_application_icons.js';
 import { applicationCache } from './014_application_cache.js';
 import { accessTokenIndexes } from './015_access_token_indexes.js';
+import { passwordResets } from './016_password_resets.js';
 
 /** Versioned migrations, applied in name order; a name is never reused or edited once released. */
 export function migrationProvider(dialect: DialectTraits): MigrationProvider {
@@ -36,6 +37,7 @@ export function migrationProvider(dialect: DialectTraits): MigrationProvider {
         '013_application_icons': applicationIcons(dialect),
         '014_application_cache': applicationCache(dialect),
         '015_access_token_indexes': accessTokenIndexes(),
+        '016_password_resets': passwordResets(dialect),
       };
     },
   };

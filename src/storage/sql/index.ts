@@ -8,6 +8,7 @@ import { SqlAuthorizationRequestStore } from './authorization-requests.js';
 import { SqlAuthorizationCodeStore } from './codes.js';
 import { SqlDeviceCodeStore } from './device-codes.js';
 import { SqlLeaseStore } from './leases.js';
+import { SqlPasswordResetStore } from './password-resets.js';
 import { runInTransaction } from './prepared.js';
 import { compileQueries, type Queries } from './queries.js';
 import { SqlSecretRevealStore } from './secret-reveals.js';
@@ -33,6 +34,7 @@ export function sqlStores(db: Kysely<Database>, queries: Queries = compileQuerie
     serverKeys: new SqlServerKeyStore(db),
     userRates: new SqlUserRateStore(db),
     applicationIcons: new SqlApplicationIconStore(db),
+    passwordResets: new SqlPasswordResetStore(db),
     transaction: (fn) => runInTransaction(db, (trx) => fn(sqlStores(trx, queries))),
   };
 }

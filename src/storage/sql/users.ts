@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { User } from '../../core/model.js';
 import { LEGACY_KEY_PREFIX, legacyNicknameKey, nicknameKey } from '../../core/nickname-key.js';
 import type { Database } from '../schema.js';
@@ -55,6 +55,18 @@ export class SqlUserStore implements UserStore {
       .execute();
     const row = rows.find((r) => r.nickname_key === legacyKey) ?? rows[0];
     return row && { user: toUser(row), passwordHash: row.password_hash };
+  }
+
+  /** Written as migration 016's index on lower(email) is, so that both databases use it. */
+  async findByEmail(email: string, limit: number): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where(sql<string>`lower(email)`, '=', sql<string>`lower(${email})`)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toUser);
   }
 
   async touchLastOnline(id: number, at: number): Promise<void> {
