@@ -58,7 +58,11 @@ export async function createMonban(config: Config, options: MonbanOptions = {}):
   };
   const database =
     options.database ??
-    openDatabase(config.databaseUrl, { backgroundCheckpoints: true, onBackgroundFailure: logBackgroundFailure });
+    openDatabase(config.databaseUrl, {
+      backgroundCheckpoints: true,
+      onBackgroundFailure: logBackgroundFailure,
+      mmapMb: config.sqliteMmapMb,
+    });
   await migrateToLatest(database);
   // Applications cached in this process, kept true by a watch on the database (storage/application-watch.ts).
   const applicationCache = new ApplicationCache(config.clientCacheSize);

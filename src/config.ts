@@ -54,6 +54,11 @@ export interface Config {
   /** MONBAN_CLIENT_CACHE: applications each server process keeps in memory (storage/application-cache.ts); 0 = none. */
   clientCacheSize: number;
   /**
+   * MONBAN_SQLITE_MMAP_MB: MiB of the SQLite file read through memory-mapped I/O (SQLite's `mmap_size`) instead of a
+   * system call per page; 0 (the default) = none. For large stores: docs/benchmarks.md, "Scale".
+   */
+  sqliteMmapMb: number;
+  /**
    * MONBAN_MAIL_URL: the SMTP server that sends password reset links (nodemailer's `smtp://` or `smtps://` URL,
    * accounts/password-resets.ts); unset = this server sends no mail. Never logged: it may hold a password.
    */
@@ -247,6 +252,13 @@ function maxConnectionsPerAddress(env: Env): number | undefined {
   return positiveInteger(env, 'MONBAN_MAX_CONNECTIONS_PER_ADDRESS', 256, 1_000_000);
 }
 
+/** 0 (off) by default; at most 2047 MiB, the most SQLite maps as built (SQLITE_MAX_MMAP_SIZE, just under 2 GiB). */
+function sqliteMmapMb(env: Env): number {
+  const raw = (env.MONBAN_SQLITE_MMAP_MB ?? '').trim();
+  if (raw === '' || raw === '0') return 0;
+  return positiveInteger(env, 'MONBAN_SQLITE_MMAP_MB', 0, 2047);
+}
+
 /** 10,000 applications by default; `off` (or `0`) for no cache, every lookup reading the database. */
 function clientCacheSize(env: Env): number {
   const raw = (env.MONBAN_CLIENT_CACHE ?? '').trim();
@@ -324,6 +336,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
     headersTimeout: headersTimeout(env, requestTimeout),
     maxConnectionsPerAddress: maxConnectionsPerAddress(env),
     clientCacheSize: clientCacheSize(env),
+    sqliteMmapMb: sqliteMmapMb(env),
     mailUrl: mailUrl(env),
     mailFrom: mailFrom(env, base),
   };

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       headersTimeout: 10,
       maxConnectionsPerAddress: 256,
       clientCacheSize: 10_000,
+      sqliteMmapMb: 0,
       mailUrl: undefined,
       mailFrom: 'Monban <no-reply@localhost>',
     });
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
       MONBAN_CLEANUP_INTERVAL: '',
       MONBAN_CLEANUP_BATCH_SIZE: '',
       MONBAN_CLIENT_CACHE: '',
+      MONBAN_SQLITE_MMAP_MB: '',
       MONBAN_MAIL_URL: '',
       MONBAN_MAIL_FROM: '',
     };
@@ -94,6 +96,7 @@ describe('loadConfig', () => {
       MONBAN_HEADERS_TIMEOUT: '15',
       MONBAN_MAX_CONNECTIONS_PER_ADDRESS: '64',
       MONBAN_CLIENT_CACHE: '500',
+      MONBAN_SQLITE_MMAP_MB: '1024',
       MONBAN_MAIL_URL: 'smtps://monban:secret@mail.example:465',
       MONBAN_MAIL_FROM: 'Auth <auth@example.org>',
     });
@@ -124,6 +127,7 @@ describe('loadConfig', () => {
       headersTimeout: 15,
       maxConnectionsPerAddress: 64,
       clientCacheSize: 500,
+      sqliteMmapMb: 1024,
       mailUrl: 'smtps://monban:secret@mail.example:465',
       mailFrom: 'Auth <auth@example.org>',
     });
@@ -294,6 +298,12 @@ describe('loadConfig', () => {
       const name = 'MONBAN_CLIENT_CACHE';
       assertRefused({ [name]: 'on' }, name, 'must be a whole number or "off", got "on"');
       assertRefused({ [name]: '10000001' }, name, 'must be between 1 and 10000000, got 10000001');
+    });
+
+    it('MONBAN_SQLITE_MMAP_MB that is not a whole number of MiB up to 2047 (issue 16)', () => {
+      const name = 'MONBAN_SQLITE_MMAP_MB';
+      assertRefused({ [name]: '1GB' }, name, 'must be a whole number, got "1GB"');
+      assertRefused({ [name]: '2048' }, name, 'must be between 1 and 2047, got 2048');
     });
 
     it('MONBAN_LOG_LEVEL that is not a level', () => {

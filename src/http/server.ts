@@ -74,14 +74,15 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     }
     // A malformed multipart body carries no status code, yet it is the client's fault (unreadableBody).
     const status = err.statusCode ?? (unreadableBody(err, request) !== undefined ? 400 : 500);
+    // The session is still valid after a refused form or a failure of ours: the header says who is signed in, as
+    // on every page (errorPageFrame answers signed out when the session cannot be read).
+    const frame = await errorPageFrame(deps, request, reply);
     if (status >= 500) {
       deps.ctx.reportError(err);
-      return sendPage(reply, 500, messagePage(locale, t(locale, 'errorOccurred'), t(locale, 'serverError')));
+      return sendPage(reply, 500, messagePage(locale, t(locale, 'errorOccurred'), t(locale, 'serverError'), frame));
     }
     const forbidden = status === 403;
     const message = forbidden ? t(locale, 'forbidden') : err.message;
-    // The session is still valid after a refused form: the header says who is signed in, as on every page.
-    const frame = await errorPageFrame(deps, request, reply);
     return sendPage(reply, forbidden ? 403 : status, messagePage(locale, t(locale, 'errorOccurred'), message, frame));
   });
   app.setNotFoundHandler(async (request, reply) => {

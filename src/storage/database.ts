@@ -27,6 +27,8 @@ export interface OpenOptions {
   backgroundCheckpoints?: boolean;
   /** Told when the background checkpoint thread stops for good (the server logs it); commits checkpoint again. */
   onBackgroundFailure?: (err: Error) => void;
+  /** SQLite: MiB of the file read through memory-mapped I/O (MONBAN_SQLITE_MMAP_MB); 0 or absent = none. */
+  mmapMb?: number;
 }
 
 /** Opens MONBAN_DATABASE_URL as config.ts read it: a `postgres://` URL, or else a SQLite path (or `:memory:`). */

@@ -211,5 +211,29 @@ describe('the first hour: pages (issue 13)', () => {
       assert.equal(guest.statusCode, 404);
       assert.equal(hasElement(guest.body, 'sign_out'), false);
     });
+
+    it('shows the signed-in header on the 500 page too', async () => {
+      const applications = t.stores.applications;
+      const listByOwner = applications.listByOwner.bind(applications);
+      applications.listByOwner = async () => {
+        throw new Error('the store failed');
+      };
+      // The harness rethrows unexpected errors; here one is expected, and reported.
+      const reportError = t.monban.ctx.reportError;
+      const reported: unknown[] = [];
+      t.monban.ctx.reportError = (err) => void reported.push(err);
+      try {
+        const failed = await alice.get('/oauth/applications', en);
+        assert.equal(failed.statusCode, 500);
+        assert.match(failed.body, /<h1>An error has occurred<\/h1>/);
+        assert.match(failed.body, /Signed in as @alice/);
+        assert.ok(hasElement(failed.body, 'sign_out'));
+        assert.doesNotMatch(failed.body, /the store failed/);
+        assert.equal(reported.length, 1);
+      } finally {
+        t.monban.ctx.reportError = reportError;
+        applications.listByOwner = listByOwner;
+      }
+    });
   });
 });

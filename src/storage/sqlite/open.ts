@@ -27,6 +27,9 @@ export function openSqlite(path: string, options: OpenOptions = {}): OpenDatabas
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // Reads of a store larger than the operating system keeps hot in SQLite's own small page cache: memory instead of
+  // a pread per page (docs/benchmarks.md, "Scale"). Writes still go through the write-ahead log.
+  if (options.mmapMb) sqlite.pragma(`mmap_size = ${options.mmapMb * 1024 * 1024}`);
   // Several processes may share one file (the CLI beside a running server): wait for a lock instead of failing.
   sqlite.pragma('busy_timeout = 5000');
   let checkpointer: SqliteCheckpointer | undefined;
