@@ -20,14 +20,11 @@ export class CachedApplicationStore implements ApplicationStore {
     private readonly watch: ApplicationWatch,
   ) {}
 
-  async findByUid(uid: string): Promise<Application | undefined> {
-    if (!(await this.watch.check())) return this.inner.findByUid(uid);
-    const cached = this.cache.findByUid(uid);
-    if (cached) return cached;
-    const epoch = this.cache.epoch;
-    const found = await this.inner.findByUid(uid);
-    if (found) this.cache.store(found, epoch);
-    return found;
+  findByUid(uid: string): Promise<Application | undefined> {
+    return this.lookUp(
+      () => this.cache.findByUid(uid),
+      () => this.inner.findByUid(uid),
+    );
   }
 
   /**
@@ -45,12 +42,26 @@ export class CachedApplicationStore implements ApplicationStore {
     return found;
   }
 
-  async findById(id: number): Promise<Application | undefined> {
-    if (!(await this.watch.check())) return this.inner.findById(id);
-    const cached = this.cache.findById(id);
-    if (cached) return cached;
+  findById(id: number): Promise<Application | undefined> {
+    return this.lookUp(
+      () => this.cache.findById(id),
+      () => this.inner.findById(id),
+    );
+  }
+
+  /**
+   * The cached application while the watch vouches for the cache, else the database's; what the database gives is
+   * kept only if no change arrived while it was read (the epoch taken before).
+   */
+  private async lookUp(
+    cached: () => Application | undefined,
+    read: () => Promise<Application | undefined>,
+  ): Promise<Application | undefined> {
+    if (!(await this.watch.check())) return read();
+    const hit = cached();
+    if (hit) return hit;
     const epoch = this.cache.epoch;
-    const found = await this.inner.findById(id);
+    const found = await read();
     if (found) this.cache.store(found, epoch);
     return found;
   }
